@@ -1,0 +1,3 @@
+"""newscrawler: crawl Indonesian news portals into a clean, searchable SQLite archive."""
+
+__version__ = "0.1.0"

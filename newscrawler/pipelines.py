@@ -1,0 +1,119 @@
+"""Item pipelines, in order: clean -> dates -> validate -> dedupe -> store.
+
+Thin on purpose: each calls the module that does the job (boilerplate, dates, storage), so the
+crawl and `newscrawler extract` give one answer. A dropped item is counted by its reason in the
+crawl stats (`newscrawler/dropped/<reason>`), never lost silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newscrawler.dates import parse_http_date
+from newscrawler.extract import clean_article, finish, why_not_article
+from newscrawler.extract.dating import resolve_dates
+from newscrawler.items import Article
+from newscrawler.portals import Portal, PortalError, get_portal
+from newscrawler.storage import Archive
+
+logger = logging.getLogger(__name__)
+
+
+def portal_of(article: Article) -> Portal | None:
+    try:
+        return get_portal(article.portal) if article.portal else None
+    except PortalError:
+        return None
+
+
+def drop(crawler: Crawler, reason: str, article: Article) -> DropItem:
+    crawler.stats.inc_value(f"newscrawler/dropped/{reason}")
+    return DropItem(f"{reason}: {article.url}")
+
+
+class StagePipeline:
+    """A pipeline stage that needs the crawler (stats, settings)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StagePipeline:
+        return cls(crawler)
+
+
+class CleanPipeline(StagePipeline):
+    """Boilerplate text rules on the paragraphs read from the page."""
+
+    def process_item(self, item: Article) -> Article:
+        return clean_article(item, portal_of(item))
+
+
+class DatesPipeline(StagePipeline):
+    """Published/modified read from the page's date strings; "now" is the response's Date."""
+
+    def process_item(self, item: Article) -> Article:
+        now: datetime | None = None
+        if item.page is not None:
+            now = parse_http_date(item.page.headers.get("Date"))
+            item.crawled_at = item.page.fetched_at
+        return resolve_dates(item, now=now, portal=portal_of(item))
+
+
+class ValidatePipeline(StagePipeline):
+    """Drops pages that are not articles (listing pages, empty bodies), counted by reason."""
+
+    def process_item(self, item: Article) -> Article:
+        finish(item)
+        reason = why_not_article(item)
+        if reason:
+            item.drop_reason = reason
+            raise drop(self.crawler, reason, item)
+        return item
+
+
+class DedupePipeline(StagePipeline):
+    """One article per canonical URL and per content within a run (mirrors, syndication)."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.urls: set[str] = set()
+        self.hashes: set[str] = set()
+
+    def process_item(self, item: Article) -> Article:
+        key = item.canonical_url or item.url
+        if key in self.urls:
+            raise drop(self.crawler, "duplicate_url", item)
+        if item.content_hash in self.hashes:
+            raise drop(self.crawler, "duplicate_content", item)
+        self.urls.add(key)
+        self.hashes.add(item.content_hash or "")
+        return item
+
+
+class StorePipeline(StagePipeline):
+    """Writes articles and raw pages to the archive, batched; counts new/updated/unchanged."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.archive: Archive | None = None
+
+    def open_spider(self) -> None:
+        settings = self.crawler.settings
+        self.archive = Archive(settings.get("NEWSCRAWLER_DB"),
+                               batch_size=settings.getint("NEWSCRAWLER_BATCH_SIZE", 200))
+
+    def close_spider(self) -> None:
+        if self.archive is not None:
+            self.archive.close()
+            self.crawler.stats.set_value("newscrawler/db", str(self.archive.path))
+
+    def process_item(self, item: Article) -> Article:
+        assert self.archive is not None
+        outcome = self.archive.store(item)
+        self.crawler.stats.inc_value(f"newscrawler/articles/{outcome}")
+        return item

@@ -1,0 +1,1 @@
+"""Spiders: one class per job, one spider per portal description (see `loader`)."""
