@@ -9,7 +9,7 @@ from typing import Any
 INTERNAL_FIELDS = ("paragraphs", "date_candidates", "page")
 
 
-@dataclass
+@dataclass(repr=False)
 class Article:
     """One news article as a reader sees it. Dates are ISO 8601 strings (offset kept) or None."""
 
@@ -38,6 +38,10 @@ class Article:
     paragraphs: list[str] = field(default_factory=list)
     date_candidates: list[list[str]] = field(default_factory=list)
     page: RawPage | None = None
+
+    def __repr__(self) -> str:
+        """Short: Scrapy logs dropped items, and the raw page would flood the log."""
+        return f"Article(url={self.url!r}, title={self.title!r}, published={self.published!r})"
 
     def to_dict(self) -> dict[str, Any]:
         """The article's own fields, without the raw page and the pipeline's bookkeeping."""
