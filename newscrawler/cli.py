@@ -97,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep", action="store_true", help="exit 0 even when it is not an article")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("dates", help="read an Indonesian date: newscrawler dates 'Rabu (25/11/2020)'",
-                       add_help=False)
+    p = sub.add_parser("dates", add_help=False,
+                       help="read an Indonesian date: newscrawler dates 'Rabu (25/11/2020)'")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_dates)
 

@@ -1,10 +1,9 @@
-"""The article record every stage passes along: a dataclass, so itemadapter and Scrapy take it as is."""
+"""The article record every stage passes along (a dataclass: itemadapter takes it as is)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from typing import Any
-
 
 INTERNAL_FIELDS = ("paragraphs", "date_candidates", "page")
 
@@ -45,7 +44,8 @@ class Article:
 
     def to_dict(self) -> dict[str, Any]:
         """The article's own fields, without the raw page and the pipeline's bookkeeping."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in INTERNAL_FIELDS}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in INTERNAL_FIELDS}
 
 
 @dataclass

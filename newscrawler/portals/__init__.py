@@ -20,8 +20,12 @@ import yaml
 PORTALS_DIR = Path(__file__).parent
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 # Used when a description names no article URL pattern: a slug of three or more words.
-GENERIC_ARTICLE_URL = re.compile(r"/[^/?#]*[a-z0-9]+-[a-z0-9]+-[a-z0-9]+[^/?#]*/?(?:[?#].*)?$", re.I)
-SELECTOR_FIELDS = ("title", "published", "modified", "body", "authors", "tags", "section", "description")
+GENERIC_ARTICLE_URL = re.compile(
+    r"/[^/?#]*[a-z0-9]+-[a-z0-9]+-[a-z0-9]+[^/?#]*/?(?:[?#].*)?$", re.I
+)
+SELECTOR_FIELDS = (
+    "title", "published", "modified", "body", "authors", "tags", "section", "description"
+)
 
 
 class PortalError(ValueError):
