@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -41,3 +42,44 @@ def test_demo_twice_stores_each_article_once(db_file):
     assert "Banjir Bandang Terjang Lebak" not in bridge["body"]
     hits = list(db["articles"].search("kalbajar"))
     assert len(hits) == 1
+
+
+CRAWL_SCRIPT = """
+import json, sys
+from pathlib import Path
+from newscrawler.demo.server import serve
+from newscrawler.runner import run_crawls
+with serve(Path(sys.argv[1])) as origin:
+    reports = run_crawls({"aksi": {"site": origin + "/aksi.id"}},
+                         {"NEWSCRAWLER_DB": sys.argv[2], "DOWNLOAD_DELAY": 0,
+                          "AUTOTHROTTLE_ENABLED": False, "LOG_LEVEL": "ERROR"})
+print(json.dumps({"dropped": reports[0].dropped, "new": reports[0].count("articles/new")}))
+"""
+
+
+@pytest.mark.slow
+def test_bad_pages_are_counted_drops_and_the_crawl_goes_on(db_file):
+    site = ROOT / "tests" / "sites" / "badpages"
+    result = subprocess.run([sys.executable, "-c", CRAWL_SCRIPT, str(site), str(db_file)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["new"] == 1  # the windows-1252 article
+    assert report["dropped"]["not_html"] == 2  # binary and empty
+    assert report["dropped"]["no_body"] + report["dropped"].get("body_too_short", 0) >= 1
+    row = next(sqlite_utils.Database(db_file).query("select title, body from articles"))
+    assert row["title"] == "Nelayan Cilacap Melaut Lagi setelah Badai"
+    assert "café kecil" in row["body"] and "CILACAP (Aksi.id) –" in row["body"]
+
+
+@pytest.mark.slow
+def test_scrapy_crawl_and_the_url_spider(db_file, demo_origin):
+    page = f"{demo_origin}/aksi.id/nasional/petani-kopi-temanggung-panen-raya-di-tengah-hujan/"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "url", "-a", f"urls={page}",
+         "-s", f"NEWSCRAWLER_DB={db_file}", "-s", "LOG_LEVEL=INFO"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "'newscrawler/articles/new': 1" in result.stderr
+    row = next(sqlite_utils.Database(db_file).query("select title, portal from articles"))
+    assert row == {"title": "Petani Kopi Temanggung Panen Raya di Tengah Hujan", "portal": None}
