@@ -82,12 +82,15 @@ def article_html(i: int) -> bytes:
 <meta property="article:published_time" content="2020-11-25T13:{minute:02d}:00+00:00">
 {padding}</head><body class="single"><header><nav><ul>{nav}</ul></nav></header>
 <main><article class="post"><h1 class="entry-title">{title}</h1>
-<div class="entry-meta"><time class="entry-date published">Rabu, 25 November 2020 - 20:{minute:02d} WIB</time>
+<div class="entry-meta">
+<time class="entry-date published">Rabu, 25 November 2020 - 20:{minute:02d} WIB</time>
 <span class="author"><a rel="author" href="/aksi.id/author/redaksi/">Redaksi Aksi</a></span></div>
 <div class="share-buttons"><a>Facebook</a><a>Twitter</a><a>WhatsApp</a></div>
-<div class="entry-content">{paragraphs}<div class="jp-relatedposts"><ul>{related[:3000]}</ul></div></div>
+<div class="entry-content">{paragraphs}
+<div class="jp-relatedposts"><ul>{related[:3000]}</ul></div></div>
 <footer class="entry-footer"><span class="tags-links">{tags}</span></footer></article></main>
-<aside class="widget-area"><section class="widget"><h2>TERPOPULER</h2><ul>{related}</ul></section></aside>
+<aside class="widget-area">
+<section class="widget"><h2>TERPOPULER</h2><ul>{related}</ul></section></aside>
 <footer class="site-footer"><ul>{nav}</ul>&copy; 2020</footer></body></html>""".encode()
 
 

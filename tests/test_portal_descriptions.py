@@ -1,0 +1,94 @@
+"""The portal descriptions in newscrawler/portals/ as a whole: they load, claim distinct domains,
+recognise their own article URLs (tests/data/portal_url_examples.yaml), and hold only selectors
+parsel can compile and the three Indonesian time zones."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import parsel
+import pytest
+import yaml
+
+from newscrawler.portals import PORTALS_DIR, load_portals, portal_for_url
+
+EXAMPLES_FILE = Path(__file__).parent / "data" / "portal_url_examples.yaml"
+EXAMPLES: dict[str, dict[str, list[str]]] = yaml.safe_load(
+    EXAMPLES_FILE.read_text(encoding="utf-8")
+)
+TIMEZONES = {"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}  # WIB, WITA, WIT
+PORTALS = load_portals()
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def test_all_descriptions_load() -> None:
+    assert len(PORTALS) >= 80
+    assert len(PORTALS) == len(list(PORTALS_DIR.glob("*.yaml")))
+
+
+def test_ids_are_well_formed() -> None:
+    bad = [pid for pid in PORTALS if not ID_RE.match(pid)]
+    assert not bad
+
+
+def test_no_domain_is_claimed_twice() -> None:
+    counts = Counter(d for p in PORTALS.values() for d in p.domains)
+    assert not [d for d, n in counts.items() if n > 1]
+
+
+def test_domains_are_bare_hosts() -> None:
+    bad = [
+        (p.id, d)
+        for p in PORTALS.values()
+        for d in p.domains
+        if not d or "/" in d or ":" in d or d.startswith(("www.", ".")) or d != d.strip()
+    ]
+    assert not bad
+
+
+@pytest.mark.parametrize("portal", PORTALS.values(), ids=lambda p: p.id)
+def test_timezone_and_language(portal) -> None:
+    assert portal.timezone in TIMEZONES
+    assert portal.language in {"id", "en"}
+
+
+@pytest.mark.parametrize("portal", PORTALS.values(), ids=lambda p: p.id)
+def test_selectors_compile(portal) -> None:
+    sel = parsel.Selector(text="<p/>")
+    for selector_set in portal.selectors:
+        for selectors in selector_set.fields.values():
+            for css in selectors:
+                sel.css(css)
+        for css in selector_set.remove:
+            sel.css(css)
+    if portal.multipage.next_page:
+        sel.css(portal.multipage.next_page)
+
+
+@pytest.mark.parametrize("portal", PORTALS.values(), ids=lambda p: p.id)
+def test_start_urls_are_own_pages_not_articles(portal) -> None:
+    for url in portal.discovery.start_urls:
+        assert url.startswith(("https://", "http://"))
+        assert portal_for_url(url).id == portal.id, url
+        assert not portal.is_article_url(url), url
+
+
+def test_every_example_names_a_portal() -> None:
+    assert set(EXAMPLES) <= set(PORTALS)
+
+
+@pytest.mark.parametrize("portal_id", sorted(EXAMPLES))
+def test_url_examples(portal_id: str) -> None:
+    portal = PORTALS[portal_id]
+    examples = EXAMPLES[portal_id]
+    assert examples.get("articles"), "give at least one article URL"
+    for url in examples["articles"]:
+        owner = portal_for_url(url)
+        assert owner is not None and owner.id == portal_id, url
+        assert portal.is_article_url(url), url
+        single = portal.multipage.single_page_url(url)
+        assert single is None or portal.is_article_url(single), single
+    for url in examples.get("not_articles") or []:
+        assert not portal.is_article_url(url), url
