@@ -13,7 +13,7 @@ import hashlib
 import logging
 from datetime import datetime, timezone
 
-from newscrawler.boilerplate import clean_paragraphs, find_credit, rules_for
+from newscrawler.boilerplate import clean_paragraphs, drop_closing_byline, rules_for, split_credit
 from newscrawler.extract.dating import resolve_dates
 from newscrawler.extract.document import ExtractError
 from newscrawler.extract.reader import read_page
@@ -27,11 +27,17 @@ MIN_BODY_WORDS = 25
 
 
 def clean_article(article: Article, portal: Portal | None = None) -> Article:
-    """Apply the boilerplate text rules to the paragraphs read from the page; set body, credit."""
+    """Apply the boilerplate text rules to the paragraphs read from the page; set body, credit.
+
+    A credit the portal's selectors read off the page (a credits table) wins over one found at
+    the end of the body; a closing credit line leaves the body either way.
+    """
     rules = rules_for(portal)
     paragraphs = clean_paragraphs(article.paragraphs, rules)
+    paragraphs, credit = split_credit(paragraphs, rules)
+    paragraphs = drop_closing_byline(paragraphs, rules)
     article.body = "\n\n".join(paragraphs) or None
-    article.credit = find_credit(article.body, rules)
+    article.credit = article.credit or credit
     return article
 
 
@@ -41,7 +47,8 @@ def finish(article: Article, crawled_at: datetime | None = None) -> Article:
     digest = hashlib.sha256(f"{article.title or ''}\n{article.body or ''}".encode())
     article.content_hash = digest.hexdigest()[:32]
     if article.crawled_at is None:
-        article.crawled_at = (crawled_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+        moment = crawled_at or datetime.now(timezone.utc)
+        article.crawled_at = moment.isoformat(timespec="seconds")
     return article
 
 

@@ -47,6 +47,19 @@ def _in_portal_zone(value: datetime | date, portal_tz) -> datetime | date:
     return value
 
 
+def _mislabelled_local(chosen: datetime, shown: datetime) -> datetime | None:
+    """The metadata's wall-clock time in the page's zone, when the metadata says UTC (or some
+    other offset) but shows the very time the page's date line prints in local time: old detik
+    `pubdate` "2015-11-05 T10:08:58Z" under "Kamis, 05/11/2015 10:08 WIB". The metadata keeps
+    its seconds; its label was wrong."""
+    if chosen.utcoffset() == shown.utcoffset():
+        return None
+    wall, local = chosen.replace(tzinfo=None), shown.replace(tzinfo=None)
+    if wall.replace(second=0, microsecond=0) == local.replace(second=0, microsecond=0):
+        return wall.replace(tzinfo=shown.tzinfo)
+    return None
+
+
 def resolve_dates(article: Article, now: datetime | None = None, portal: Portal | None = None):
     """Set `published`/`modified` (ISO 8601) and their sources from `article.date_candidates`."""
     from zoneinfo import ZoneInfo
@@ -58,8 +71,10 @@ def resolve_dates(article: Article, now: datetime | None = None, portal: Portal 
         value, source, visible = _choose(candidates, order, now, portal_tz)
         if value is None:
             continue
-        value = _in_portal_zone(value, portal_tz)
         chosen, shown = _as_datetime(value), visible and _as_datetime(visible)
+        relabelled = chosen and shown and source != "text" and _mislabelled_local(chosen, shown)
+        value = relabelled or _in_portal_zone(value, portal_tz)
+        chosen = _as_datetime(value)
         if source != "text" and chosen and shown and abs(chosen - shown) > DISAGREEMENT:
             logger.warning("%s: %s %s (%s) disagrees with the page's date line %s",
                            article.url, field_name, chosen.isoformat(), source, shown.isoformat())

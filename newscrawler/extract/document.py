@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-import lxml.html
 from cssselect import HTMLTranslator
 from lxml import etree
 from w3lib.encoding import html_to_unicode
@@ -22,6 +21,9 @@ BLOCK_TAGS = frozenset(
     "caption form fieldset".split()
 )
 _SPACES = re.compile(r"\s+")
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+_STRING = etree.XPath("string()")
+Element = etree._Element
 _BINARY_SNIFF = 2048
 
 
@@ -29,11 +31,15 @@ class ExtractError(ValueError):
     """The input is not an HTML page that can be read at all (empty, binary, unparsable)."""
 
 
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
 @dataclass
 class Line:
     text: str
     link_chars: int
     total_chars: int
+    heading: bool = False  # the line is a heading (h1-h6) of its own
 
     @property
     def link_share(self) -> float:
@@ -45,7 +51,10 @@ def normalize_space(text: str | None) -> str:
 
 
 def decode(html: bytes | str, content_type: str | None = None) -> str:
-    """Text of a page: BOM, HTTP header, <meta charset> then UTF-8, as a browser would."""
+    """Text of a page: BOM, then the HTTP header's charset, then UTF-8 when the bytes are valid
+    UTF-8, then <meta charset>, then Windows-1252. Valid UTF-8 wins over the page's own <meta>:
+    old templates declare iso-8859-1 over UTF-8 bytes ("KapanLagi.com\u00c2\u00ae"), and text in
+    another charset with non-ASCII bytes is almost never valid UTF-8."""
     if isinstance(html, str):
         return html
     head = html[:_BINARY_SNIFF]
@@ -53,52 +62,83 @@ def decode(html: bytes | str, content_type: str | None = None) -> str:
         raise ExtractError("empty page")
     if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractError("not an HTML page (binary content)")
-    _, text = html_to_unicode(content_type, html)
+    if not (content_type and "charset" in content_type.lower()):
+        try:
+            return html.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    # Not UTF-8 and nothing declared: what browsers assume, Windows-1252.
+    _, text = html_to_unicode(content_type, html, default_encoding="cp1252")
     return text
 
 
-def parse(html: bytes | str, content_type: str | None = None) -> lxml.html.HtmlElement:
-    """The page's tree, or ExtractError when it holds no HTML document."""
+def parse(html: bytes | str, content_type: str | None = None) -> Element:
+    """The page's tree, or ExtractError when it holds no HTML document.
+
+    Plain lxml elements (no lxml.html element classes: their Python-level lookup costs on
+    every element touched), comments dropped; the text handed over as UTF-8 so that a stale
+    <meta charset> in the page cannot undo the decoding above.
+    """
     text = decode(html, content_type)
     if not text.strip():
         raise ExtractError("empty page")
     if "<" not in text[:_BINARY_SNIFF * 4]:
         raise ExtractError("not an HTML page (no markup)")
     try:
-        root = lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
-        # lxml refuses str with an XML encoding declaration: hand it bytes instead.
-        try:
-            root = lxml.html.document_fromstring(text.encode("utf-8"))
-        except (etree.ParserError, ValueError):
-            raise ExtractError(f"unparsable HTML: {exc}") from exc
+        root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        raise ExtractError(f"unparsable HTML: {exc}") from exc
+    if root is None:
+        raise ExtractError("unparsable HTML: no document element")
     return root
 
 
 @cache
-def css_xpath(selectors: tuple[str, ...]) -> etree.XPath | None:
-    """One compiled XPath for a union of CSS selectors (compiled once, reused on every page)."""
+def css_xpath(
+    selectors: tuple[str, ...], prefix: str = "descendant-or-self::"
+) -> etree.XPath | None:
+    """One compiled XPath for a union of CSS selectors (compiled once, reused on every page).
+    With prefix "self::" it tells whether an element itself matches one of them."""
     if not selectors:
         return None
     translator = HTMLTranslator()
-    expressions = [translator.css_to_xpath(s, prefix="descendant-or-self::") for s in selectors]
+    expressions = [translator.css_to_xpath(s, prefix=prefix) for s in selectors]
     return etree.XPath(" | ".join(expressions))
 
 
-def element_text(element: lxml.html.HtmlElement) -> str:
-    return normalize_space(element.text_content())
+def text_content(element: Element) -> str:
+    """All the text inside the element, as one string (what a browser would select)."""
+    return _STRING(element)
 
 
-def lines(element: lxml.html.HtmlElement) -> list[Line]:
+def element_text(element: Element) -> str:
+    return normalize_space(_STRING(element))
+
+
+def drop_tree(element: Element) -> None:
+    """Remove the element and its content, keeping the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def lines(element: Element) -> list[Line]:
     """The element's text as a reader sees it, line by line, with link text counted."""
     out: list[Line] = []
     parts: list[str] = []
     counts = [0, 0]  # link chars, all chars (non-space)
 
-    def flush() -> None:
+    def flush(heading: bool = False) -> None:
         text = normalize_space("".join(parts))
         if text:
-            out.append(Line(text, counts[0], counts[1]))
+            out.append(Line(text, counts[0], counts[1], heading))
         parts.clear()
         counts[0] = counts[1] = 0
 
@@ -110,7 +150,7 @@ def lines(element: lxml.html.HtmlElement) -> list[Line]:
             if in_link:
                 counts[0] += n
 
-    def walk(el: lxml.html.HtmlElement, in_link: bool) -> None:
+    def walk(el: Element, in_link: bool) -> None:
         tag = el.tag if isinstance(el.tag, str) else None
         if tag is not None:
             block = tag in BLOCK_TAGS
@@ -121,9 +161,11 @@ def lines(element: lxml.html.HtmlElement) -> list[Line]:
             for child in el:
                 walk(child, here_link)
             if block:
-                flush()
+                flush(tag in HEADING_TAGS)
         add(el.tail, in_link)
 
+    if element.tag in HEADING_TAGS:
+        return [Line(element_text(element), 0, 1, heading=True)] if element_text(element) else []
     add(element.text, False)
     for child in element:
         walk(child, False)

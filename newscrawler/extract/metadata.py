@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import lxml.html
+from newscrawler.extract.document import Element
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Metadata:
         return [v.strip() for v in self.meta.get(name, ()) if v.strip()]
 
 
-def read_meta(root: lxml.html.HtmlElement) -> dict[str, list[str]]:
+def read_meta(root: Element) -> dict[str, list[str]]:
     """<meta> tags by lower-cased name/property/itemprop, in page order."""
     found: dict[str, list[str]] = {}
     for el in root.iter("meta"):
@@ -96,7 +96,7 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
 
 
-def read_jsonld(root: lxml.html.HtmlElement) -> dict[str, Any]:
+def read_jsonld(root: Element) -> dict[str, Any]:
     """The page's article object from JSON-LD (NewsArticle and kin), or {} when it has none.
 
     Malformed blocks are skipped with a debug log: many portals ship broken JSON-LD, and a page
@@ -116,7 +116,7 @@ def read_jsonld(root: lxml.html.HtmlElement) -> dict[str, Any]:
     return {}
 
 
-def read_metadata(root: lxml.html.HtmlElement) -> Metadata:
+def read_metadata(root: Element) -> Metadata:
     return Metadata(meta=read_meta(root), jsonld=read_jsonld(root))
 
 

@@ -7,6 +7,7 @@ title and a body wins, so archives of old pages keep parsing after a portal rede
 
 from __future__ import annotations
 
+import importlib.resources
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,14 +18,16 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-PORTALS_DIR = Path(__file__).parent
+# A package resource, so descriptions load from a zipped egg too (scrapyd deploys one).
+PORTALS_DIR = importlib.resources.files(__name__)
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 # Used when a description names no article URL pattern: a slug of three or more words.
 GENERIC_ARTICLE_URL = re.compile(
     r"/[^/?#]*[a-z0-9]+-[a-z0-9]+-[a-z0-9]+[^/?#]*/?(?:[?#].*)?$", re.I
 )
 SELECTOR_FIELDS = (
-    "title", "published", "modified", "body", "authors", "tags", "section", "description"
+    "title", "published", "modified", "body", "authors", "tags", "section", "description",
+    "credit",
 )
 
 
@@ -93,6 +96,7 @@ class Portal:
     article_deny: tuple[re.Pattern[str], ...] = ()
     selectors: tuple[SelectorSet, ...] = ()
     boilerplate: dict[str, Any] = field(default_factory=dict)
+    canonical: dict[str, Any] = field(default_factory=dict)  # URL rules, read by newscrawler.urls
     multipage: Multipage = field(default_factory=Multipage)
     date_order: str = "DMY"
     # Where dates are trusted first; default jsonld, meta, time, text, url. A portal whose
@@ -181,6 +185,7 @@ def portal_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Portal:
             for i, s in enumerate(raw.get("selectors") or [])
         ),
         boilerplate=raw.get("boilerplate") or {},
+        canonical=raw.get("canonical") or {},
         multipage=Multipage(
             all_pages=multipage.get("all_pages"),
             next_page=multipage.get("next_page"),
@@ -199,7 +204,7 @@ def load_portal_file(path: Path) -> Portal:
     if not isinstance(raw, dict):
         raise PortalError(f"{path.name}: a description is a mapping of fields")
     portal = portal_from_dict(raw, path.name)
-    if portal.id != path.stem:
+    if portal.id != path.name.removesuffix(".yaml"):
         raise PortalError(f"{path.name}: id {portal.id!r} must match the file name")
     return portal
 
@@ -207,7 +212,9 @@ def load_portal_file(path: Path) -> Portal:
 @cache
 def load_portals(directory: Path = PORTALS_DIR) -> dict[str, Portal]:
     """All descriptions in `directory`, by id (cached: the files are read once per process)."""
-    return {p.id: p for p in map(load_portal_file, sorted(directory.glob("*.yaml")))}
+    files = sorted((f for f in directory.iterdir() if f.name.endswith(".yaml")),
+                   key=lambda f: f.name)
+    return {p.id: p for p in map(load_portal_file, files)}
 
 
 def get_portal(portal_id: str) -> Portal:

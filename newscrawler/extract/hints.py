@@ -1,0 +1,107 @@
+"""Where a page without a description shows its byline, date line and tags: found in one scan.
+
+Each CSS selector costs a walk over the whole tree; a page has thousands of elements and the
+generic rules name a dozen places to look. So one walk collects every element that could be
+one of them (a `rel`, an `itemprop`, a class word such as `tags`, `author`, `date`), and the
+choice among them is made on that short list, in the order of trust written below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from newscrawler.extract.document import Element, element_text
+
+# Class tokens, most trusted first. A tag box gives the texts of its links; an author box its
+# links (or its text when it has none); a date element its text.
+TAG_CLASSES = ("tags", "post-tags", "tags-links", "tag-list", "article-tags", "tag", "tagcloud")
+AUTHOR_CLASSES = ("author-name", "byline__author", "author", "penulis", "byline__name")
+DATE_CLASSES = ("entry-date", "post-date", "date", "time", "tanggal")
+MAX_DATE_CHARS = 100
+
+# A cheap first test of a class attribute: might it name one of the places above?
+_CLASS_HINT = re.compile("tag|author|penulis|byline|date|time|tanggal", re.I)
+_ITEMPROPS = frozenset({"keywords", "author", "datePublished"})
+
+
+@dataclass
+class Hints:
+    """What the generic places on the page say, as printed."""
+
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    date_text: str | None = None  # the first date line, by the order of DATE_CLASSES
+    time_datetime: str | None = None  # the first <time datetime="...">
+
+
+def _link_texts(el: Element) -> list[str]:
+    anchors = [el] if el.tag == "a" else el.iter("a")
+    return [t for t in map(element_text, anchors) if t]
+
+
+def _rank(tokens: set[str], ordered: tuple[str, ...], fragment: str) -> int | None:
+    """The place of the first class word of `ordered` the element has; after all of them, a
+    theme's own spelling holding the fragment (`td-post-author-name`, `jeg_post_tags`)."""
+    found = next((i for i, name in enumerate(ordered) if name in tokens), None)
+    if found is None and any(fragment in token for token in tokens):
+        return len(ordered)
+    return found
+
+
+def _best(ranked: dict[int, list[str]]) -> list[str]:
+    return ranked[min(ranked)] if ranked else []
+
+
+def _candidates(root: Element) -> list[Element]:
+    """Elements that may be a tag box, a byline or a date line: one pass in Python, which is
+    faster here than an XPath testing every class attribute for each word."""
+    found = []
+    hinted: dict[str, bool] = {}  # pages repeat their class names: test each once
+    for el in root.iter():
+        attrib = el.attrib
+        if not attrib:
+            continue
+        class_attr = attrib.get("class")
+        if class_attr and class_attr not in hinted:
+            hinted[class_attr] = _CLASS_HINT.search(class_attr) is not None
+        if (class_attr and hinted[class_attr]) or "rel" in attrib or (
+            attrib.get("itemprop") in _ITEMPROPS or (el.tag == "time" and "datetime" in attrib)
+        ):
+            found.append(el)
+    return found
+
+
+def read_hints(root: Element) -> Hints:
+    hints = Hints()
+    tags: dict[int, list[str]] = {}
+    authors: dict[int, list[str]] = {}
+    dates: dict[int, str] = {}
+    for el in _candidates(root):
+        rel = (el.get("rel") or "").lower().split()
+        itemprop = (el.get("itemprop") or "").lower()
+        tokens = set((el.get("class") or "").lower().split())
+        if el.tag == "time" and hints.time_datetime is None and el.get("datetime"):
+            hints.time_datetime = el.get("datetime")
+        if "tag" in rel:
+            tags.setdefault(0, []).extend(_link_texts(el))
+        elif itemprop == "keywords":
+            tags.setdefault(1, []).extend(_link_texts(el))
+        elif (rank := _rank(tokens, TAG_CLASSES, "tags")) is not None:
+            tags.setdefault(2 + rank, []).extend(_link_texts(el))
+        if "author" in rel:
+            authors.setdefault(0, []).append(element_text(el))
+        elif itemprop == "author":
+            named = [element_text(n) for n in el.iterdescendants() if n.get("itemprop") == "name"]
+            authors.setdefault(1, []).extend(named or [element_text(el)])
+        elif (rank := _rank(tokens, AUTHOR_CLASSES, "author")) is not None:
+            authors.setdefault(2 + rank, []).extend(_link_texts(el) or [element_text(el)])
+        if itemprop == "datepublished" and el.tag != "meta":
+            dates.setdefault(0, element_text(el) or el.get("datetime") or el.get("content") or "")
+        elif (rank := _rank(tokens, DATE_CLASSES, "date")) is not None:
+            dates.setdefault(1 + rank, element_text(el))
+    hints.tags = _best({k: v for k, v in tags.items() if v})
+    hints.authors = [a for a in _best({k: v for k, v in authors.items() if any(v)}) if a]
+    usable = {k: v for k, v in dates.items() if v and len(v) < MAX_DATE_CHARS}
+    hints.date_text = usable[min(usable)] if usable else None
+    return hints
