@@ -68,22 +68,25 @@ def cmd_portals(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Crawl the bundled demo site into the archive and say what happened."""
     from newscrawler.demo import run_demo
+    from newscrawler.operations import print_summary
 
     db = db_path(args.db)
     reports = run_demo(db)
-    totals = {"new": 0, "updated": 0, "unchanged": 0}
-    print(f"{'portal':<10} {'pages':>5} {'new':>5} {'updated':>7} {'unchanged':>9}  dropped")
-    for report in reports:
-        counts = {k: report.count(f"articles/{k}") for k in totals}
-        for k, v in counts.items():
-            totals[k] += v
-        dropped = ", ".join(f"{k}={v}" for k, v in sorted(report.dropped.items())) or "-"
-        print(f"{report.portal:<10} {report.pages:>5} {counts['new']:>5} {counts['updated']:>7} "
-              f"{counts['unchanged']:>9}  {dropped}")
-    print(f"added {totals['new']}, updated {totals['updated']}, "
-          f"unchanged {totals['unchanged']}; archive: {db}")
+    print_summary(reports, db, sys.stdout)  # the same table as `newscrawler crawl`
     print(f"open it with: datasette {db} -m metadata.yaml")
-    return 0 if all(r.errors == 0 for r in reports) else 1
+    return 1 if any(r.failed for r in reports) else 0  # faults counted by reason are not failures
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Extraction measured against hand-read pages: per field, per portal, every leak."""
+    from newscrawler.eval import EvalError, main_eval
+
+    try:
+        code, text = main_eval(args.pages, args.expected, as_json=args.json)
+    except EvalError as exc:
+        return fail(str(exc), 2)
+    print(text)
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="crawl a bundled local demo site into the archive")
     p.add_argument("--db", help="archive path (default: $NEWSCRAWLER_DB or data/news.db)")
     p.set_defaults(func=cmd_demo)
+
+    from newscrawler.operations import add_commands
+
+    add_commands(sub)  # crawl, ingest
+
+    p = sub.add_parser("eval", help="measure extraction against hand-read saved pages")
+    p.add_argument("pages", metavar="PAGES_DIR", help="saved pages: <domain>/<page>.html")
+    p.add_argument("--expected", default="eval/expected", metavar="EXPECTED_DIR",
+                   help="expected outputs: <domain>/<page>.json (default: eval/expected)")
+    p.add_argument("--json", action="store_true", help="figures as JSON")
+    p.set_defaults(func=cmd_eval)
+
+    from newscrawler.archive_commands import add_archive_commands
+
+    add_archive_commands(sub)  # reextract, export, stats
     return parser
 
 

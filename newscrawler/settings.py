@@ -32,7 +32,26 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
-DEPTH_LIMIT = 3
+# Index pages run to many pages on busy days; the seen-set keeps following from looping.
+DEPTH_LIMIT = 20
+# Failed fetches are counted per reason (newscrawler/errors/<reason>) and are not fatal.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# robots.txt Crawl-delay (Scrapy ignores it) is obeyed, up to this many seconds.
+NEWSCRAWLER_CRAWL_DELAY_MAX = 60.0
+
+# Incremental: archived articles are not fetched again, except recent ones, revalidated
+# (If-None-Match / If-Modified-Since) at these ages; a checkpoint stays due for the window
+# (about the interval between runs). NEWSCRAWLER_INCREMENTAL = False fetches everything.
+NEWSCRAWLER_INCREMENTAL = True
+NEWSCRAWLER_REFETCH_AFTER = ["1h", "6h", "24h"]
+NEWSCRAWLER_REFETCH_WINDOW = 2 * 3600
+
+DOWNLOADER_MIDDLEWARES = {"newscrawler.middlewares.IncrementalMiddleware": 120}
+EXTENSIONS = {
+    "newscrawler.extensions.JobdirGuard": 0,
+    "newscrawler.extensions.CrawlDelay": 500,  # after AutoThrottle: it keeps the floor
+    "newscrawler.extensions.RedirectLoops": 500,
+}
 
 ITEM_PIPELINES = {
     "newscrawler.pipelines.CleanPipeline": 100,
@@ -48,3 +67,23 @@ NEWSCRAWLER_BATCH_SIZE = 200
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSCRAWLER_LOG_LEVEL", "INFO")
+
+# Scale-out (see deploy/README.md): with NEWSCRAWLER_REDIS_URL set, the scheduler, the seen-set
+# and the item queue live in Redis (scrapy-redis), so crawler processes on any number of
+# machines share one frontier; `newscrawler ingest` is then the archive's one writer.
+NEWSCRAWLER_REDIS_URL = os.environ.get("NEWSCRAWLER_REDIS_URL")
+if NEWSCRAWLER_REDIS_URL:
+    REDIS_URL = NEWSCRAWLER_REDIS_URL
+    SCHEDULER = "scrapy_redis.scheduler.Scheduler"
+    SCHEDULER_PERSIST = True  # other workers still use the frontier when this one stops
+    SCHEDULER_QUEUE_KEY = "newscrawler:%(spider)s:requests"
+    SCHEDULER_DUPEFILTER_KEY = "newscrawler:%(spider)s:seen"
+    DUPEFILTER_CLASS = "newscrawler.scaleout.RoundDupeFilter"
+    REDIS_ITEMS_KEY = "newscrawler:items"
+    REDIS_ITEMS_SERIALIZER = "newscrawler.scaleout.article_to_json"
+    ITEM_PIPELINES = {**ITEM_PIPELINES, "newscrawler.pipelines.StorePipeline": None,
+                      "newscrawler.scaleout.ItemQueuePipeline": 500}
+    EXTENSIONS = {**EXTENSIONS, "newscrawler.scaleout.RedisWorker": 600}
+    # A round shares one seen-set; a new round (default: a new UTC hour) discovers afresh.
+    NEWSCRAWLER_REDIS_ROUND = os.environ.get("NEWSCRAWLER_REDIS_ROUND")
+    NEWSCRAWLER_REDIS_IDLE = 15.0  # seconds a worker waits on an empty frontier before closing

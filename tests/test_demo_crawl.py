@@ -28,7 +28,8 @@ def test_demo_twice_stores_each_article_once(db_file):
     assert "no_body=1" in first.stdout or "body_too_short=1" in first.stdout
     second = run_cli("demo", "--db", str(db_file))
     assert second.returncode == 0, second.stderr
-    assert "added 0," in second.stdout and "unchanged 5" in second.stdout
+    # Archived articles are not fetched again (incremental crawls, issue 7).
+    assert "added 0," in second.stdout and "known (not fetched) 5," in second.stdout
 
     db = sqlite_utils.Database(db_file)
     rows = {r["title"]: r for r in db.query("select * from articles")}

@@ -1,38 +1,94 @@
 """The one spider class: it reads a portal description and crawls that portal.
 
-Discovery follows the description: sitemaps (through Scrapy's own SitemapSpider machinery),
-RSS/Atom feeds and listing pages. Each article page is read by `newscrawler.extract.read_page`;
-the pipelines then clean, date, validate, dedupe and store it.
+Discovery follows the description: sitemap indexes and Google News sitemaps (through Scrapy's
+own SitemapSpider machinery), RSS/Atom feeds, listing pages and index-by-date pages. Every
+article URL is made canonical (`newscrawler.urls`) before it is requested, so one article is
+one request and one row; the incremental middleware then skips the ones already archived.
+Each article page is read by `newscrawler.extract.read_page`; the pipelines clean, date,
+validate, dedupe and store it. A failed fetch is counted by its reason
+(`newscrawler/errors/<reason>`), never fatal to the crawl.
 
 Spider arguments (`scrapy crawl kompas -a name=value`):
   site        serve the portal from another origin, e.g. a local mirror
               (`-a site=http://127.0.0.1:8000/kompas.com`): description URLs are rewritten to it
   start_urls  comma-separated URLs to start from instead of the description's (listing pages,
               sitemaps or feeds: each response is recognised by its content)
+  since/until backfill a range of days (YYYY-MM-DD, until defaults to today): walks the
+              index-by-date pages of those days and the sitemap entries whose lastmod is in it
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 import lxml.etree
 from scrapy import Request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.python.failure import Failure
 
 from newscrawler.extract import ExtractError, read_page
 from newscrawler.items import Article, RawPage
-from newscrawler.portals import Portal
+from newscrawler.portals import Portal, PortalError
+from newscrawler.urls import canonical_url, clean_url, home_origin
 
 logger = logging.getLogger(__name__)
 
 KEPT_HEADERS = ("Content-Type", "Date", "Last-Modified", "ETag", "Content-Language")
 _HREF = re.compile(rb"""href\s*=\s*["']([^"'#]+)""", re.I)
+FEED_ROOTS = {"rss", "feed", "RDF"}
+# Failures by exception class name (Scrapy's download errors and Twisted's), for the stats.
+FAILURE_REASONS = {
+    "DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "UserTimeoutError": "timeout",
+    "CannotResolveHostError": "dns", "DNSLookupError": "dns",
+    "DownloadConnectionRefusedError": "connection_refused",
+    "ConnectionRefusedError": "connection_refused",
+    "ResponseDataLossError": "truncated", "_DataLoss": "truncated",
+    "ConnectionLost": "connection_lost", "ConnectionDone": "connection_lost",
+    "ResponseFailed": "connection_lost", "DownloadFailedError": "download_failed",
+}
+
+
+class SkipRequest(IgnoreRequest):
+    """A request left out on purpose and already counted (known article, not modified)."""
+
+
+def failure_reason(failure: Failure) -> str | None:
+    """Why a request failed, as a stat name; None when it was skipped on purpose."""
+    exc = failure.value
+    if isinstance(exc, SkipRequest):
+        return None
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        if "redirections" in text:
+            return "redirect_loop"
+        return None if "robots.txt" in text else "ignored"
+    name = type(exc).__name__
+    reasons = getattr(exc, "reasons", None)  # Twisted's ResponseFailed wraps the cause
+    if reasons:
+        name = type(reasons[0].value).__name__
+    return FAILURE_REASONS.get(name, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
+
+
+def count_failure(spider: Any, failure: Failure) -> None:
+    """Count a failed request by its reason and log it as a warning: faults are not fatal."""
+    reason = failure_reason(failure)
+    if reason is None:
+        return
+    spider.crawler.stats.inc_value(f"newscrawler/errors/{reason}")
+    logger.warning("%s: %s (%s)", reason, failure.request.url, failure.getErrorMessage())
 
 
 def kept_headers(response: Response) -> dict[str, str]:
@@ -55,24 +111,85 @@ def raw_page(response: Response) -> RawPage:
     )
 
 
+def read_day(text: str, name: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{name}: expected a day as YYYY-MM-DD, got {text!r}") from None
+
+
+def read_stamp(text: str | None, tz: ZoneInfo) -> date | None:
+    """The day of a sitemap lastmod (W3C datetime) in the portal's time zone; None if unreadable."""
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp.astimezone(tz).date() if stamp.tzinfo else stamp.date()
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The days a backfill covers, both ends included."""
+
+    since: date
+    until: date
+
+    def days(self) -> list[date]:
+        """Newest first: the most recent articles are the likeliest to be asked for."""
+        count = (self.until - self.since).days + 1
+        return [self.until - timedelta(days=n) for n in range(count)]
+
+    def holds(self, day: date | None) -> bool:
+        """An entry dated in the window (an undated one may be: it is kept)."""
+        return day is None or self.since <= day <= self.until
+
+    def may_hold(self, day: date | None) -> bool:
+        """A sitemap last changed on `day` can hold entries of the window unless it is older."""
+        return day is None or day >= self.since
+
+
+def backfill_window(since: str | None, until: str | None, today: date) -> DateWindow | None:
+    """The window of `-a since=... -a until=...`; None without `since`. Bad input: ValueError."""
+    if since is None:
+        if until is not None:
+            raise ValueError("until needs since: give the first day of the backfill too")
+        return None
+    first = read_day(since, "since")
+    last = read_day(until, "until") if until else today
+    if first > last:
+        raise ValueError(f"since ({first}) is after until ({last})")
+    return DateWindow(first, last)
+
+
+def index_page_url(template: str, day: date) -> str:
+    """An index-by-date page: the description's template with its {date:...} fields filled."""
+    try:
+        return template.format(date=day)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise PortalError(f"discovery.index_by_date {template!r}: {exc}") from exc
+
+
 class PortalSpider(SitemapSpider):
     """Crawls one described portal. Subclassed per portal by the spider loader (name, portal)."""
 
     portal: Portal
 
     def __init__(self, *args: Any, site: str | None = None, start_urls: str | None = None,
-                 **kwargs: Any):
+                 since: str | None = None, until: str | None = None, **kwargs: Any):
         portal = self.portal
         self.site = site.rstrip("/") if site else None
+        self.origin = home_origin(portal)
         self.allowed_domains = [urlsplit(self.site).hostname] if self.site else list(
             portal.domains)
+        self.window = backfill_window(since, until, datetime.now(portal.tz).date())
         self.sitemap_urls = [self.on_site(u) for u in portal.discovery.sitemaps]
-        self.sitemap_rules = [("", "parse_article")]
         self.entry_urls = [u.strip() for u in start_urls.split(",")] if start_urls else []
         self.follow_patterns = [re.compile(p) for p in portal.discovery.follow]
         super().__init__(*args, **kwargs)
 
-    # -- where to start ---------------------------------------------------------------------
+    # -- addresses --------------------------------------------------------------------------
 
     def on_site(self, url: str) -> str:
         """The URL as served by `site` (a mirror of the portal), or as it is."""
@@ -82,95 +199,161 @@ class PortalSpider(SitemapSpider):
         rest = parts.path + (f"?{parts.query}" if parts.query else "")
         return self.site + rest
 
-    async def start(self) -> AsyncIterator[Any]:
-        if self.entry_urls:
-            for url in self.entry_urls:
-                yield Request(url, callback=self.parse_any)
-            return
-        discovery = self.portal.discovery
-        for url in self.sitemap_urls:
-            yield Request(url, callback=self._parse_sitemap)
-        for url in discovery.feeds:
-            yield Request(self.on_site(url), callback=self.parse_feed)
-        for url in discovery.start_urls:
-            yield Request(self.on_site(url), callback=self.parse_listing)
-
-    # -- discovery --------------------------------------------------------------------------
+    def off_site(self, url: str) -> str:
+        """The portal's own URL for a URL of the mirror (the inverse of `on_site`)."""
+        if self.site and url.startswith(self.site + "/"):
+            return self.origin + url[len(self.site):]
+        return url
 
     def is_own(self, url: str) -> bool:
         return self.portal.owns(url) or bool(self.site and url.startswith(self.site + "/"))
 
-    def article_request(self, url: str) -> Request:
-        """A request for an article page (the whole-article variant where the portal has one)."""
-        single = self.portal.multipage.single_page_url(url)
-        return Request(single or url, callback=self.parse_article,
-                       errback=self.fall_back_to_first_page if single else None,
-                       meta={"article_url": url})
+    def is_article(self, url: str) -> bool:
+        return self.is_own(url) and self.portal.is_article_url(self.off_site(url))
 
-    def fall_back_to_first_page(self, failure: Any) -> Request:
+    # -- where to start ---------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for request in self.first_requests():
+            yield request
+
+    def first_requests(self) -> list[Request]:
+        """The entry URLs given, else the description's discovery pages (for a backfill: its
+        sitemaps and index-by-date pages only)."""
+        if self.entry_urls:
+            return [self.discovery_request(url, self.parse_any) for url in self.entry_urls]
+        discovery = self.portal.discovery
+        requests = [self.discovery_request(url, self._parse_sitemap) for url in self.sitemap_urls]
+        requests += [self.discovery_request(self.on_site(url), self.parse_listing)
+                     for url in self.index_pages()]
+        if self.window is None:  # feeds and front pages only show what is new
+            requests += [self.discovery_request(self.on_site(url), self.parse_feed)
+                         for url in discovery.feeds]
+            requests += [self.discovery_request(self.on_site(url), self.parse_listing)
+                         for url in discovery.start_urls]
+        elif not requests:
+            logger.warning("%s: no sitemap and no index_by_date in its description: nothing "
+                           "to backfill %s..%s from", self.name, self.window.since,
+                           self.window.until)
+        return requests
+
+    def index_pages(self) -> list[str]:
+        """Index-by-date pages: the window's days, else today's and yesterday's."""
+        template = self.portal.discovery.index_by_date
+        if not template:
+            return []
+        if self.window is not None:
+            days = self.window.days()
+        else:
+            today = datetime.now(self.portal.tz).date()
+            days = [today, today - timedelta(days=1)]
+        return [index_page_url(template, day) for day in days]
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def discovery_request(self, url: str, callback: Callable[..., Any]) -> Request:
+        """A sitemap, feed or listing page: fetched every run (only articles are skipped)."""
+        return Request(clean_url(url), callback=callback, errback=self.on_error)
+
+    def article_request(self, url: str, lastmod: str | None = None) -> Request:
+        """A request for an article by its canonical URL (the whole-article variant where the
+        portal has one). `article_url` in meta is the canonical URL on the portal itself."""
+        canonical = canonical_url(self.off_site(url), self.portal)
+        fetch = self.on_site(canonical)
+        single = self.portal.multipage.single_page_url(fetch)
+        return Request(single or fetch, callback=self.parse_article,
+                       errback=self.fall_back_to_first_page if single else self.on_error,
+                       meta={"article_url": canonical, "lastmod": lastmod})
+
+    def on_error(self, failure: Failure) -> None:
+        count_failure(self, failure)
+
+    def fall_back_to_first_page(self, failure: Failure) -> Request | None:
+        if failure_reason(failure) is None:
+            return None
         url = failure.request.meta["article_url"]
         logger.info("whole-article page failed for %s; fetching the page itself", url)
-        return Request(url, callback=self.parse_article, meta={"article_url": url},
+        return Request(self.on_site(url), callback=self.parse_article, errback=self.on_error,
+                       meta={"article_url": url, "lastmod": failure.request.meta.get("lastmod")},
                        dont_filter=True)
 
-    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
-        """Sitemap entries that are articles of this portal (indexes pass through)."""
+    # -- discovery --------------------------------------------------------------------------
+
+    def count(self, reason: str) -> None:
+        self.crawler.stats.inc_value(f"newscrawler/dropped/{reason}")
+
+    def count_error(self, reason: str, response: Response) -> None:
+        self.crawler.stats.inc_value(f"newscrawler/errors/{reason}")
+        logger.warning("%s: %s", reason, response.url)
+
+    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Sitemap entries that are sitemaps or articles of this portal."""
         for entry in entries:
             loc = entry.get("loc", "")
-            if "sitemap" in loc or loc.endswith((".xml", ".xml.gz")) or (
-                self.is_own(loc) and self.portal.is_article_url(loc)
-            ):
+            if "sitemap" in loc or loc.endswith((".xml", ".xml.gz")) or self.is_article(loc):
                 yield entry
 
-    def _parse_sitemap(self, response: Response) -> Iterable[Request]:
-        for request in super()._parse_sitemap(response):
-            if request.callback == self.parse_article:
-                yield self.article_request(request.url)
-            else:
-                yield request
+    def _parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Sitemap indexes, sitemaps and Google News sitemaps; lastmod bounds a backfill."""
+        if response.url.endswith("/robots.txt"):
+            for url in sitemap_urls_from_robots(response.body, base_url=response.url):
+                yield self.discovery_request(url, self._parse_sitemap)
+            return
+        body = self._get_sitemap_body(response)
+        try:
+            sitemap = Sitemap(body) if body else None
+        except (lxml.etree.XMLSyntaxError, StopIteration):  # StopIteration: no element at all
+            sitemap = None
+        if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
+            self.count_error("bad_sitemap", response)
+            return
+        for entry in self.sitemap_filter(sitemap):
+            loc, day = entry["loc"], read_stamp(entry.get("lastmod"), self.portal.tz)
+            if sitemap.type == "sitemapindex":
+                if self.window is None or self.window.may_hold(day):
+                    yield self.discovery_request(loc, self._parse_sitemap)
+            elif (self.window is None or self.window.holds(day)) and self.is_article(loc):
+                yield self.article_request(loc, lastmod=entry.get("lastmod"))
 
-    def parse_feed(self, response: Response) -> Iterable[Request]:
-        """Article links of an RSS 2.0 or Atom feed."""
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        """Article links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
         try:
             root = lxml.etree.fromstring(response.body, lxml.etree.XMLParser(
                 recover=True, resolve_entities=False, no_network=True))
         except lxml.etree.XMLSyntaxError:
             root = None
-        if root is None:
-            self.count("bad_feed")
-            logger.warning("not a readable feed: %s", response.url)
+        if root is None or lxml.etree.QName(root).localname not in FEED_ROOTS:
+            self.count_error("bad_feed", response)
             return
-        links = root.xpath("//item/link/text() | //*[local-name()='entry']"
-                           "/*[local-name()='link'][not(@rel) or @rel='alternate']/@href")
+        links = root.xpath("//*[local-name()='item']/*[local-name()='link']/text()"
+                           " | //*[local-name()='entry']/*[local-name()='link']"
+                           "[not(@rel) or @rel='alternate']/@href")
         for link in links:
             url = urljoin(response.url, link.strip())
-            if self.is_own(url) and self.portal.is_article_url(url):
+            if self.is_article(url):
                 yield self.article_request(url)
 
-    def parse_listing(self, response: Response) -> Iterable[Request]:
+    def parse_listing(self, response: Response) -> Iterator[Request]:
         """Article links of a listing page; listing links the description says to follow."""
         for href in dict.fromkeys(m.decode("latin-1") for m in _HREF.findall(response.body)):
             url = urljoin(response.url, href.strip())
             if not self.is_own(url):
                 continue
-            if self.portal.is_article_url(url):
+            if self.is_article(url):
                 yield self.article_request(url)
             elif any(p.search(url) for p in self.follow_patterns):
-                yield Request(url, callback=self.parse_listing)
+                yield self.discovery_request(url, self.parse_listing)
 
     def parse_any(self, response: Response) -> Iterable[Request]:
         """An entry URL given on the command line: sitemap, feed or listing, by its content."""
         head = response.body[:500].lstrip().lower()
         if b"<urlset" in head or b"<sitemapindex" in head:
             return self._parse_sitemap(response)
-        if b"<rss" in head or b"<feed" in head:
+        if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
             return self.parse_feed(response)
         return self.parse_listing(response)
 
     # -- articles ---------------------------------------------------------------------------
-
-    def count(self, reason: str) -> None:
-        self.crawler.stats.inc_value(f"newscrawler/dropped/{reason}")
 
     def parse_article(self, response: Response) -> Iterable[Article | Request]:
         url = response.meta.get("article_url", response.url)
@@ -186,14 +369,27 @@ class PortalSpider(SitemapSpider):
         yield from self.next_page_or_article(response, article, 1)
 
     def next_page_or_article(self, response: Response, article: Article, page_no: int):
-        """Follow the portal's "next page" link while there is one; then the whole article."""
+        """Follow the portal's "next page" link while there is one; then the whole article.
+
+        A "next" link back to a page already read (the last page linking to the first) ends
+        the article: left to Scrapy's duplicate filter, the request would vanish, and the
+        article with it. So pages are de-duplicated here, and the filter is told to let go.
+        """
         selector = self.portal.multipage.next_page
         next_url = response.css(selector).get() if selector and hasattr(response, "css") else None
-        if next_url and page_no < self.portal.multipage.max_pages:
-            yield Request(urljoin(response.url, next_url), callback=self.parse_next_page,
-                          meta={"article": article, "page_no": page_no + 1})
+        seen = {*response.meta.get("pages_seen", ()), response.url}
+        follow = urljoin(response.url, next_url) if next_url else None
+        if follow and follow not in seen and page_no < self.portal.multipage.max_pages:
+            yield Request(follow, callback=self.parse_next_page, errback=self.keep_pages_so_far,
+                          dont_filter=True, meta={"article": article, "page_no": page_no + 1,
+                                                  "pages_seen": sorted(seen)})
         else:
             yield article
+
+    def keep_pages_so_far(self, failure: Failure) -> Article:
+        """A later page failed: the article keeps the pages read before it."""
+        count_failure(self, failure)
+        return failure.request.meta["article"]
 
     def parse_next_page(self, response: Response) -> Iterable[Article | Request]:
         article: Article = response.meta["article"]
