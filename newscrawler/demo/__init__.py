@@ -14,7 +14,7 @@ DEMO_PORTALS = {"aksi": "aksi.id", "inews": "inews.id"}
 DEMO_SETTINGS = {
     "DOWNLOAD_DELAY": 0,
     "AUTOTHROTTLE_ENABLED": False,
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "ERROR",  # the summary lists drops and errors by reason
 }
 
 
