@@ -109,7 +109,7 @@ def sitemap(k: int, n: int, origin: str) -> bytes:
 class SiteHandler(BaseHTTPRequestHandler):
     pages = 0
     protocol_version = "HTTP/1.1"
-    ARTICLE = re.compile(r"^/aksi\.id/berita/kabar-warga-hari-ini-(\d+)/$")
+    ARTICLE = re.compile(r"^/aksi\.id/berita/kabar-warga-hari-ini-(\d+)/?$")
     SITEMAP = re.compile(r"^/aksi\.id/sitemap-(\d+)\.xml$")
 
     def do_GET(self) -> None:  # noqa: N802
@@ -284,7 +284,9 @@ def main() -> None:
     server.terminate()
     stats = result["stats"]
     stored = stats.get("newscrawler/articles/new", 0)
-    rate = stats.get("response_received_count", 0) / result["elapsed"] * 60
+    if stored < args.pages:
+        sys.exit(f"only {stored} of {args.pages} pages became articles: the figures would lie")
+    rate = stored / result["elapsed"] * 60
     print(f"crawl: {result['elapsed']:.1f} s, {stored} articles stored, "
           f"dropped {({k: v for k, v in stats.items() if 'dropped' in k})}")
     print(f"{'stage':<12} {'calls':>7} {'median ms':>10} {'p95 ms':>8} {'total s':>8} {'share':>6}")
