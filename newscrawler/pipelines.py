@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
@@ -19,6 +20,7 @@ from newscrawler.extract.dating import resolve_dates
 from newscrawler.items import Article
 from newscrawler.portals import Portal, PortalError, get_portal
 from newscrawler.storage import Archive
+from newscrawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +79,10 @@ class ValidatePipeline(StagePipeline):
 
 
 class DedupePipeline(StagePipeline):
-    """One article per canonical URL and per content within a run (mirrors, syndication)."""
+    """One article per canonical URL and per content within a run (mirrors, syndication).
+
+    The page's own canonical link is made canonical by our rules too (`newscrawler.urls`), so
+    the archive's key is the key the crawler looks known articles up by."""
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
@@ -85,7 +90,7 @@ class DedupePipeline(StagePipeline):
         self.hashes: set[str] = set()
 
     def process_item(self, item: Article) -> Article:
-        key = item.canonical_url or item.url
+        item.canonical_url = key = canonical_url(item.canonical_url or item.url)
         if key in self.urls:
             raise drop(self.crawler, "duplicate_url", item)
         if item.content_hash in self.hashes:
@@ -96,21 +101,47 @@ class DedupePipeline(StagePipeline):
 
 
 class StorePipeline(StagePipeline):
-    """Writes articles and raw pages to the archive, batched; counts new/updated/unchanged."""
+    """Writes articles and raw pages to the archive, batched; counts new/updated/unchanged.
+
+    Each crawl is one row of `crawl_runs`: opened with the spider, so a crawl that dies still
+    shows (without an end), and closed when the spider has closed, with the crawl's stats and
+    the reason it finished.
+    """
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.archive: Archive | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
         settings = self.crawler.settings
         self.archive = Archive(settings.get("NEWSCRAWLER_DB"),
                                batch_size=settings.getint("NEWSCRAWLER_BATCH_SIZE", 200))
+        spider = self.crawler.spider
+        portal: Portal | None = getattr(spider, "portal", None)
+        self.run_id = self.archive.begin_run([portal.id] if portal else [], spider=spider.name)
 
     def close_spider(self) -> None:
+        """Write the last batch while the crawl can still log a failure."""
         if self.archive is not None:
+            self.archive.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.archive is None:
+            return
+        try:
+            if self.run_id is not None:
+                self.archive.end_run(self.run_id,
+                                     {**self.crawler.stats.get_stats(), "finish_reason": reason})
+        finally:
             self.archive.close()
-            self.crawler.stats.set_value("newscrawler/db", str(self.archive.path))
+        self.crawler.stats.set_value("newscrawler/db", str(self.archive.path))
 
     def process_item(self, item: Article) -> Article:
         assert self.archive is not None

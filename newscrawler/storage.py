@@ -1,16 +1,25 @@
 """The archive: SQLite through sqlite-utils. Knows articles and raw pages, nothing of HTML.
 
-One row per canonical URL in `articles` (upserted), full-text search over title, description
-and body (FTS5, kept in sync by triggers), the raw page of every fetch in `pages` (zstandard-
-compressed) so extraction can be re-run. Writes are batched in transactions; WAL lets
-datasette read while a crawl writes.
+One row per canonical URL in `articles` (the latest version), the versions it replaced in
+`article_revisions`, its authors, tags and images in linked tables, the raw page of every fetch
+in `pages` (zstandard-compressed) so extraction can be re-run, one row per crawl in
+`crawl_runs`, and full-text search over title, description and body (FTS5, kept in sync by
+triggers). The schema and its upgrades live in `newscrawler.migrations`.
+
+Writes are queued and written in one transaction per batch: a writer killed mid-batch leaves
+the archive as it was before the batch, never half an article. WAL lets datasette read while a
+crawl writes.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +27,57 @@ import sqlite_utils
 import zstandard
 
 from newscrawler.items import Article, RawPage
+from newscrawler.migrations import DAY_OF, SCHEMA_VERSION, SchemaError, migrate, schema_version
+
+__all__ = ["Archive", "ArchiveError", "DEFAULT_DB", "OutdatedSchema", "SchemaError",
+           "StoredPage", "db_path", "decode_lists", "fts_query", "stored_fields"]
 
 DEFAULT_DB = Path("data") / "news.db"
 LIST_FIELDS = ("authors", "tags", "images")
-FTS_COLUMNS = ["title", "description", "body"]
+# The item's fields kept as columns of `articles` (lists as JSON text, for export and facets).
+ITEM_COLUMNS = (
+    "url", "portal", "title", "description", "authors", "published", "published_source",
+    "modified", "modified_source", "section", "tags", "body", "images", "credit", "language",
+    "word_count", "extraction", "crawled_at", "content_hash",
+)
+CAUSES = ("crawl", "reextract")
+LINK_TABLES = ("article_authors", "article_tags", "images")
+NAME_CACHE_LIMIT = 200_000  # author/tag ids kept in memory; bounded so memory stays flat
+IN_CHUNK = 500  # placeholders per `IN (...)` lookup
+BUSY_TIMEOUT_MS = 60_000  # two crawls, or a crawl and reextract, may write at once
+
+_COLUMNS = ("canonical_url", *ITEM_COLUMNS, "first_seen", "last_seen", "content_since")
+UPSERT_SQL = (
+    f"INSERT INTO articles ({', '.join(_COLUMNS)}, published_day) "
+    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}, {DAY_OF.format(':published')}) "
+    "ON CONFLICT (canonical_url) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ITEM_COLUMNS)
+    + ", published_day = excluded.published_day"
+    ", last_seen = coalesce(excluded.last_seen, articles.last_seen)"
+    ", content_since = CASE WHEN articles.content_hash IS excluded.content_hash"
+    " THEN articles.content_since ELSE excluded.content_since END"
+)
+# Keeps the version about to be replaced; a no-op when the stored hash already is the new one.
+REVISION_SQL = """
+    INSERT INTO article_revisions (article, title, description, body, modified, content_hash,
+                                   extraction, seen_from, seen_until, replaced_at, cause)
+    SELECT id, title, description, body, modified, content_hash, extraction, content_since,
+           last_seen, :replaced_at, :cause
+    FROM articles WHERE canonical_url = :canonical_url AND content_hash IS NOT :content_hash
+"""
+PAGE_SQL = """
+    INSERT INTO pages (article, url, fetched_at, status, headers, encoding, body, run)
+    VALUES (:article, :url, :fetched_at, :status, :headers, :encoding, :body, :run)
+"""
+LOOKUP_SQL = "SELECT id, content_hash, authors, tags, images FROM articles WHERE canonical_url = ?"
+
+
+class ArchiveError(RuntimeError):
+    """An archive that cannot be used as asked (missing, unreadable, ...)."""
+
+
+class OutdatedSchema(ArchiveError):
+    """A read-only open of an archive that needs upgrading first (an open for writing does)."""
 
 
 def db_path(setting: str | os.PathLike | None = None) -> Path:
@@ -33,21 +89,122 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-class Archive:
-    """Batched writer and reader of the archive. Use as a context manager, or call close()."""
+def fts_query(text: str) -> str:
+    """A user's words as an FTS5 query: every word must appear; quotes and operators are text."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in text.split())
 
-    def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 200):
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _names(values: Iterable[Any]) -> list[str]:
+    """Distinct non-empty names in their order (an author listed twice is one author)."""
+    return list(dict.fromkeys(v.strip() for v in values or () if isinstance(v, str) and v.strip()))
+
+
+def normalized_lists(article: Article) -> dict[str, list[Any]]:
+    """The article's lists as the archive keeps them: names once each, images with a URL."""
+    return {"authors": _names(article.authors), "tags": _names(article.tags),
+            "images": [image for image in article.images or ()
+                       if isinstance(image, dict) and isinstance(image.get("url"), str)]}
+
+
+def stored_fields(article: Article) -> dict[str, Any]:
+    """The article's fields as `Archive.article` would give them back once stored."""
+    return {**article.to_dict(), **normalized_lists(article)}
+
+
+@dataclass
+class Links:
+    """An article's rows in the linked tables, rewritten only when its lists changed."""
+
+    authors: list[str]
+    tags: list[str]
+    images: list[tuple[int, str, str | None]]  # position, url, caption
+
+    @classmethod
+    def of(cls, lists: dict[str, list[Any]]) -> Links:
+        images = [(i, image["url"], image.get("caption"))
+                  for i, image in enumerate(lists["images"])]
+        return cls(lists["authors"], lists["tags"], images)
+
+
+@dataclass
+class Pending:
+    """An article queued for the next batch, with what store() found out about it."""
+
+    row: dict[str, Any]
+    outcome: str
+    article_id: int | None
+    links: Links | None
+    cause: str
+
+
+@dataclass
+class StoredPage:
+    """The latest raw page of a stored article, as reextract needs it."""
+
+    article_id: int
+    canonical_url: str
+    url: str
+    portal: str | None
+    page_url: str
+    fetched_at: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Archive:
+    """Batched writer and reader of the archive. Use as a context manager, or call close().
+
+    `store` tells at once whether an article is new, updated or unchanged (one indexed lookup);
+    the rows themselves are written by `flush`, one transaction per `batch_size` articles.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 200, *,
+                 readonly: bool = False):
         self.path = db_path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA foreign_keys=ON")
-        self.batch_size = batch_size
-        self._articles: dict[str, dict[str, Any]] = {}
-        self._pages: list[dict[str, Any]] = []
-        self._compressor = zstandard.ZstdCompressor(level=6)
-        self.ensure_schema()
+        self.batch_size = max(1, batch_size)
+        self.readonly = readonly
+        self.db = self._connect()
+        self.conn = self.db.conn
+        # No implicit transactions: a statement outside transaction() (a caller's own write
+        # through .conn) commits at once instead of leaving the next flush's BEGIN to fail.
+        self.conn.isolation_level = None
+        self.run_id: int | None = None
+        self._pending: dict[str, Pending] = {}
+        self._pages: list[tuple[str, dict[str, Any]]] = []
+        self._name_ids: dict[str, dict[str, int]] = {"authors": {}, "tags": {}}
+        self._known_portals: set[str] = set()
+        self._compressor = zstandard.ZstdCompressor(level=3)
+        self._decompressor = zstandard.ZstdDecompressor()
+        if not readonly:
+            migrate(self.db)
+            self.sync_portals()
+
+    def _connect(self) -> sqlite_utils.Database:
+        if self.readonly:
+            if not self.path.is_file():
+                raise ArchiveError(f"no archive at {self.path}")
+            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            db = sqlite_utils.Database(conn)
+            version = schema_version(db)
+            if version != SCHEMA_VERSION:
+                conn.close()
+                kind = OutdatedSchema if version < SCHEMA_VERSION else ArchiveError
+                raise kind(f"{self.path} has schema version {version}, this newscrawler reads "
+                           f"{SCHEMA_VERSION}" + (": opening it for writing upgrades it"
+                                                  if version < SCHEMA_VERSION else ""))
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite_utils.Database(self.path)
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")  # durable across a crash of the process
+        for pragma in ("foreign_keys = ON", f"busy_timeout = {BUSY_TIMEOUT_MS}",
+                       "cache_size = -65536"):
+            db.execute(f"PRAGMA {pragma}")
+        return db
 
     def __enter__(self) -> Archive:
         return self
@@ -55,83 +212,196 @@ class Archive:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- schema -----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is in the archive afterwards, or none of it."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            for cache in self._name_ids.values():  # ids handed out inside are gone again
+                cache.clear()
+            self._known_portals.clear()
+            raise
+        self.conn.execute("COMMIT")
 
-    def ensure_schema(self) -> None:
-        articles = self.db["articles"]
-        if not articles.exists():
-            articles.create(
-                {"canonical_url": str, "url": str, "portal": str, "title": str,
-                 "description": str, "authors": str, "published": str, "published_source": str,
-                 "modified": str, "modified_source": str, "section": str, "tags": str,
-                 "body": str, "images": str, "credit": str, "language": str,
-                 "word_count": int, "extraction": str, "crawled_at": str,
-                 "content_hash": str, "first_seen": str, "last_seen": str},
-                pk="canonical_url",
-            )
-            articles.create_index(["portal", "published"])
-            articles.create_index(["published"])
-            articles.enable_fts(FTS_COLUMNS, create_triggers=True,
-                                tokenize="unicode61 remove_diacritics 2")
-        pages = self.db["pages"]
-        if not pages.exists():
-            pages.create({"id": int, "url": str, "article_url": str, "fetched_at": str,
-                          "status": int, "headers": str, "encoding": str, "body": bytes},
-                         pk="id")
-            pages.create_index(["article_url"])
+    # -- portals and runs -------------------------------------------------------------------
+
+    def sync_portals(self) -> None:
+        """Make `portals` hold the current descriptions (rewritten only where they differ)."""
+        from newscrawler.portals import load_portals
+
+        wanted = {p.id: {"id": p.id, "name": p.name, "domains": _json(list(p.domains)),
+                         "timezone": p.timezone, "language": p.language,
+                         "verified": int(p.verified)} for p in load_portals().values()}
+        stored = {row["id"]: row for row in self.db["portals"].rows}
+        changed = [row for pid, row in wanted.items() if stored.get(pid) != row]
+        if changed:
+            with self.transaction():
+                self.db["portals"].upsert_all(changed, pk="id")
+        self._known_portals = set(wanted) | set(stored)
+
+    def _ensure_portals(self, portal_ids: set[str | None]) -> None:
+        """Portals named by articles but not described (a test, a removed description)."""
+        unknown = [p for p in portal_ids if p is not None and p not in self._known_portals]
+        self.conn.executemany("INSERT OR IGNORE INTO portals (id, name) VALUES (?, ?)",
+                              [(p, p) for p in unknown])
+        self._known_portals.update(unknown)
+
+    def begin_run(self, portals: Iterable[str], spider: str | None = None) -> int:
+        """Open a `crawl_runs` row now, so a crawl that dies still shows (with no end)."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "INSERT INTO crawl_runs (started_at, spider, portals) VALUES (?, ?, ?)",
+                (now_iso(), spider, _json(sorted(portals))))
+        self.run_id = cursor.lastrowid
+        return self.run_id
+
+    def end_run(self, run_id: int, stats: Mapping[str, Any]) -> None:
+        """Close a run with the crawler's stats (pages, outcomes, drops by reason, errors)."""
+        self.flush()
+        dropped = {k.removeprefix("newscrawler/dropped/"): int(v) for k, v in stats.items()
+                   if k.startswith("newscrawler/dropped/")}
+        values = {
+            "ended_at": now_iso(),
+            "pages_fetched": int(stats.get("response_received_count", 0)),
+            **{f"articles_{o}": int(stats.get(f"newscrawler/articles/{o}", 0))
+               for o in ("new", "updated", "unchanged")},
+            "dropped_total": sum(dropped.values()),
+            "dropped": _json(dict(sorted(dropped.items()))),
+            "errors": int(stats.get("log_count/ERROR", 0)),
+            "finish_reason": stats.get("finish_reason"),
+        }
+        with self.transaction():
+            self.db["crawl_runs"].update(run_id, values)
+        if self.run_id == run_id:
+            self.run_id = None
 
     # -- writing ----------------------------------------------------------------------------
 
-    def stored_hash(self, canonical_url: str) -> str | None:
-        pending = self._articles.get(canonical_url)
-        if pending is not None:
-            return pending["content_hash"]
-        rows = self.db.execute(
-            "select content_hash from articles where canonical_url = ?", [canonical_url]
-        ).fetchall()
-        return rows[0][0] if rows else None
+    def store(self, article: Article, *, cause: str = "crawl") -> str:
+        """Queue an article (and its raw page); "new", "updated" or "unchanged".
 
-    def store(self, article: Article) -> str:
-        """Queue an article (and its raw page); "new", "updated" or "unchanged"."""
+        "updated" means the content (title and body, by `content_hash`) changed: the stored
+        version goes to `article_revisions`. Other fields are refreshed either way. A
+        `reextract` store keeps `last_seen`: the article was not seen on the web again.
+        """
+        if cause not in CAUSES:
+            raise ValueError(f"unknown cause {cause!r}: one of {CAUSES}")
+        if self.readonly:
+            raise ArchiveError(f"{self.path} is open read-only")
         key = article.canonical_url or article.url
-        previous = self.stored_hash(key)
-        outcome = "new" if previous is None else (
-            "unchanged" if previous == article.content_hash else "updated")
-        seen = now_iso()
-        record = {k: (json.dumps(v, ensure_ascii=False) if k in LIST_FIELDS else v)
-                  for k, v in article.to_dict().items()}
-        record["canonical_url"] = key
-        record["last_seen"] = seen
-        if outcome == "new":
-            record["first_seen"] = seen
-        self._articles[key] = record
+        if not key:
+            raise ValueError("an article needs a URL to be stored")
+        if key in self._pending:  # a second version in one batch: keep the first as history
+            self.flush()
+        found = self.conn.execute(LOOKUP_SQL, (key,)).fetchone()
+        lists = normalized_lists(article)
+        row = self._row(article, key, cause, lists)
+        if found is None:
+            outcome = "new"
+        else:
+            outcome = "unchanged" if found[1] == article.content_hash else "updated"
+        same_lists = found is not None and tuple(found[2:]) == tuple(row[f] for f in LIST_FIELDS)
+        self._pending[key] = Pending(row, outcome, found[0] if found else None,
+                                     None if same_lists else Links.of(lists), cause)
         if article.page is not None:
-            self._pages.append(self._page_record(article.page, key))
-        if len(self._articles) + len(self._pages) >= self.batch_size:
+            self._pages.append((key, self._page_row(article.page)))
+        if len(self._pending) >= self.batch_size:
             self.flush()
         return outcome
 
-    def _page_record(self, page: RawPage, article_url: str) -> dict[str, Any]:
-        return {"url": page.url, "article_url": article_url, "fetched_at": page.fetched_at,
-                "status": page.status, "headers": json.dumps(page.headers),
-                "encoding": "zstd", "body": self._compressor.compress(page.body)}
+    def _row(self, article: Article, key: str, cause: str, lists: dict[str, list[Any]]
+             ) -> dict[str, Any]:
+        fields = {**article.to_dict(), **{name: _json(value) for name, value in lists.items()}}
+        row = {c: fields[c] for c in ITEM_COLUMNS}
+        seen = now_iso()
+        row.update(canonical_url=key, first_seen=seen, content_since=seen,
+                   last_seen=seen if cause == "crawl" else None)
+        return row
+
+    def _page_row(self, page: RawPage) -> dict[str, Any]:
+        return {"url": page.url, "fetched_at": page.fetched_at, "status": page.status,
+                "headers": _json(page.headers), "encoding": "zstd",
+                "body": self._compressor.compress(page.body)}
 
     def flush(self) -> None:
-        """Write the queued rows in one transaction."""
-        if not self._articles and not self._pages:
+        """Write the queued articles and pages in one transaction."""
+        if not self._pending and not self._pages:
             return
-        with self.db.conn:
-            if self._articles:
-                self.db["articles"].upsert_all(self._articles.values(), pk="canonical_url",
-                                               alter=True)
-            if self._pages:
-                self.db["pages"].insert_all(self._pages)
-        self._articles.clear()
+        with self.transaction():
+            self._write_batch()
+        self._pending.clear()
         self._pages.clear()
 
+    def _write_batch(self) -> None:
+        """Revisions, articles, links, pages. Revisions and links are written for every queued
+        article, not only those store() found changed or new: another writer (a second crawl,
+        `ingest`) may have stored the same URL since, and its version must become history too."""
+        pending = self._pending
+        self._ensure_portals({p.row["portal"] for p in pending.values()})
+        replaced_at = now_iso()
+        self.conn.executemany(REVISION_SQL, [
+            {"canonical_url": key, "content_hash": p.row["content_hash"], "cause": p.cause,
+             "replaced_at": replaced_at} for key, p in pending.items()])
+        self.conn.executemany(UPSERT_SQL, [p.row for p in pending.values()])
+        ids = self._article_ids()
+        relinked = [(ids[k], p.links) for k, p in pending.items() if p.links]
+        self._write_links(stale=[aid for aid, _ in relinked], links=relinked)
+        self.conn.executemany(PAGE_SQL, [{**page, "article": ids[key], "run": self.run_id}
+                                         for key, page in self._pages])
+
+    def _article_ids(self) -> dict[str, int]:
+        """Ids of the batch's articles: known from store()'s lookup, or one query for the new."""
+        ids = {k: p.article_id for k, p in self._pending.items() if p.article_id is not None}
+        new = [k for k in self._pending if k not in ids]
+        for start in range(0, len(new), IN_CHUNK):
+            chunk = new[start:start + IN_CHUNK]
+            ids.update((url, aid) for aid, url in self.conn.execute(
+                "SELECT id, canonical_url FROM articles WHERE canonical_url IN "
+                f"({', '.join('?' * len(chunk))})", chunk))
+        return ids
+
+    def _write_links(self, stale: list[int], links: list[tuple[int, Links]]) -> None:
+        """Authors, tags and images of the articles whose lists are new or changed."""
+        for table in LINK_TABLES:
+            self.conn.executemany(f"DELETE FROM {table} WHERE article = ?", [(a,) for a in stale])
+        author_ids = self._ids_of("authors", {n for _, lk in links for n in lk.authors})
+        tag_ids = self._ids_of("tags", {n for _, lk in links for n in lk.tags})
+        self.conn.executemany(
+            "INSERT INTO article_authors (article, author, position) VALUES (?, ?, ?)",
+            [(aid, author_ids[n], i) for aid, lk in links for i, n in enumerate(lk.authors)])
+        self.conn.executemany(
+            "INSERT INTO article_tags (article, tag, position) VALUES (?, ?, ?)",
+            [(aid, tag_ids[n], i) for aid, lk in links for i, n in enumerate(lk.tags)])
+        self.conn.executemany(
+            "INSERT INTO images (article, position, url, caption) VALUES (?, ?, ?, ?)",
+            [(aid, *image) for aid, lk in links for image in lk.images])
+
+    def _ids_of(self, table: str, names: set[str]) -> dict[str, int]:
+        """Ids of author or tag names, adding the new ones; remembered across batches."""
+        cache = self._name_ids[table]
+        missing = [n for n in names if n not in cache]
+        if missing:
+            if len(cache) + len(missing) > NAME_CACHE_LIMIT:
+                cache.clear()
+            self.conn.executemany(f"INSERT OR IGNORE INTO {table} (name) VALUES (?)",
+                                  [(n,) for n in missing])
+            for start in range(0, len(missing), IN_CHUNK):
+                chunk = missing[start:start + IN_CHUNK]
+                cache.update((name, nid) for nid, name in self.conn.execute(
+                    f"SELECT id, name FROM {table} WHERE name IN "
+                    f"({', '.join('?' * len(chunk))})", chunk))
+        return {n: cache[n] for n in names}
+
     def close(self) -> None:
-        self.flush()
-        self.db.close()
+        try:
+            if not self.readonly:
+                self.flush()
+        finally:
+            self.db.close()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -139,13 +409,112 @@ class Archive:
         return self.db[table].count
 
     def article(self, canonical_url: str) -> dict[str, Any] | None:
+        """The stored article (lists decoded), or None."""
         rows = list(self.db["articles"].rows_where("canonical_url = ?", [canonical_url]))
-        if not rows:
-            return None
-        row = rows[0]
-        for name in LIST_FIELDS:
-            row[name] = json.loads(row[name]) if row.get(name) else []
-        return row
+        return decode_lists(rows[0]) if rows else None
 
-    def search(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        return list(self.db["articles"].search(query, limit=limit))
+    def revisions(self, canonical_url: str) -> list[dict[str, Any]]:
+        """The versions an article had before its current one, oldest first."""
+        return list(self.db.query(
+            "SELECT r.* FROM article_revisions r JOIN articles a ON a.id = r.article "
+            "WHERE a.canonical_url = ? ORDER BY r.replaced_at, r.id", [canonical_url]))
+
+    def search(self, query: str, limit: int = 20, *, raw: bool = False) -> list[dict[str, Any]]:
+        """Best matches first, each with a snippet marking the matched words «like this».
+
+        The query's words must all appear (diacritics ignored); `raw=True` passes FTS5 syntax
+        (OR, NEAR, "phrases", prefix*) through as written.
+        """
+        match = query if raw else fts_query(query)
+        if not match:
+            return []
+        return list(self.db.query(
+            "SELECT a.id, a.canonical_url, a.portal, a.title, a.published, "
+            "snippet(articles_fts, -1, '«', '»', '…', 24) AS snippet "
+            "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY rank LIMIT ?", [match, limit]))
+
+    def iter_articles(self, portal: str | None = None, since: str | None = None,
+                      until: str | None = None) -> Iterator[dict[str, Any]]:
+        """Articles in order of publication, streamed from the database (lists decoded).
+
+        `since`/`until` are days (YYYY-MM-DD, inclusive) in the portal's own calendar; with
+        either, articles without a publication date are left out. The bounds compare with
+        `published` itself (which starts with that day), so the rows come in the order of its
+        index and SQLite never sorts the export in memory.
+        """
+        after_until = (date.fromisoformat(until) + timedelta(days=1)).isoformat() if until else None
+        where, params = [], []
+        for clause, value in (("portal = ?", portal), ("published >= ?", since),
+                              ("published < ?", after_until)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        sql = (f"SELECT {', '.join(('canonical_url', *ITEM_COLUMNS))}, first_seen, last_seen "
+               f"FROM articles {'WHERE ' + ' AND '.join(where) if where else ''} "
+               "ORDER BY published, id")
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            yield decode_lists(dict(zip(names, values, strict=True)))
+
+    def latest_pages(self, portal: str | None = None, after_id: int = 0,
+                     limit: int = 200) -> list[StoredPage]:
+        """The newest raw page of each article with id > after_id, by article id (keyset
+        pagination: constant memory, and safe while the same articles are being rewritten)."""
+        rows = self.conn.execute(
+            "SELECT a.id, a.canonical_url, a.url, a.portal, p.url, p.fetched_at, p.headers, "
+            "p.encoding, p.body FROM articles a JOIN pages p ON p.id = ("
+            "  SELECT id FROM pages WHERE article = a.id ORDER BY fetched_at DESC, id DESC"
+            "  LIMIT 1) "
+            "WHERE a.id > ? AND (? IS NULL OR a.portal = ?) ORDER BY a.id LIMIT ?",
+            (after_id, portal, portal, limit)).fetchall()
+        return [StoredPage(aid, key, url, pid, page_url, fetched, json.loads(headers or "{}"),
+                           self._decompress(encoding, body))
+                for aid, key, url, pid, page_url, fetched, headers, encoding, body in rows]
+
+    def _decompress(self, encoding: str | None, body: bytes) -> bytes:
+        if encoding == "zstd":
+            return self._decompressor.decompress(body)
+        if encoding in (None, "", "identity"):
+            return body
+        raise ArchiveError(f"raw page stored with unknown encoding {encoding!r}")
+
+    def portal_stats(self) -> list[dict[str, Any]]:
+        """Per portal: articles, first/last published, runs, the last run and failure counts."""
+        return list(self.db.query("""
+            WITH run_portals AS (
+                SELECT j.value AS portal, r.* FROM crawl_runs r, json_each(r.portals) j
+            ), runs AS (
+                SELECT portal, count(*) AS runs, max(started_at) AS last_run,
+                       sum(errors) AS errors, sum(dropped_total) AS dropped
+                FROM run_portals GROUP BY portal
+            ), last AS (
+                SELECT * FROM (
+                    SELECT portal, ended_at AS last_run_ended, errors AS last_run_errors,
+                           dropped_total AS last_run_dropped, finish_reason AS last_run_finish,
+                           row_number() OVER (PARTITION BY portal ORDER BY id DESC) AS newest
+                    FROM run_portals)
+                WHERE newest = 1
+            ), counts AS (
+                SELECT portal, count(*) AS articles, min(published) AS first_published,
+                       max(published) AS last_published
+                FROM articles WHERE portal IS NOT NULL GROUP BY portal
+            ), ids AS (SELECT portal FROM counts UNION SELECT portal FROM runs)
+            SELECT ids.portal, coalesce(counts.articles, 0) AS articles,
+                   counts.first_published, counts.last_published,
+                   coalesce(runs.runs, 0) AS runs, runs.last_run, last.last_run_ended,
+                   last.last_run_finish, coalesce(last.last_run_errors, 0) AS last_run_errors,
+                   coalesce(last.last_run_dropped, 0) AS last_run_dropped,
+                   coalesce(runs.errors, 0) AS errors, coalesce(runs.dropped, 0) AS dropped
+            FROM ids LEFT JOIN counts USING (portal) LEFT JOIN runs USING (portal)
+            LEFT JOIN last USING (portal) ORDER BY ids.portal
+        """))
+
+
+def decode_lists(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of `articles` with its JSON list columns as lists."""
+    for name in LIST_FIELDS:
+        row[name] = json.loads(row[name]) if row.get(name) else []
+    return row
+
