@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-from newscrawler.portals import Portal, PortalError, portal_for_url
+from newscrawler.portals import Portal, PortalError, portal_for_url, string_list
 
 TRACKING_PARAMS = (
     "utm_*", "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid",
@@ -54,16 +54,6 @@ class UrlRules:
 
     def owns(self, host: str) -> bool:
         return any(host == d or host.endswith("." + d) for d in self.domains)
-
-
-def _names(value: object, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise PortalError(f"{where}: expected a parameter name or a list of names, got {value!r}")
 
 
 def _home(portal: Portal) -> tuple[str | None, str]:
@@ -103,13 +93,13 @@ def rules_from_portal(portal: Portal) -> UrlRules:
     mode = raw.get("trailing_slash", "strip")
     if mode not in TRAILING_SLASH_MODES:
         raise PortalError(f"{where}.trailing_slash: one of {TRAILING_SLASH_MODES}, got {mode!r}")
-    keep = set(_names(raw.get("keep_params"), f"{where}.keep_params"))
+    keep = set(string_list(raw.get("keep_params"), f"{where}.keep_params"))
     home_host, scheme = _home(portal)
     return UrlRules(
         host=str(raw["host"]).lower() if raw.get("host") else home_host,
         scheme=scheme,
         domains=portal.domains,
-        drop_params=TRACKING_PARAMS + _names(raw.get("drop_params"), f"{where}.drop_params"),
+        drop_params=TRACKING_PARAMS + string_list(raw.get("drop_params"), f"{where}.drop_params"),
         variant_params=tuple(p for p in VARIANT_PARAMS if p not in keep),
         variant_suffix=_variant_suffix(portal),
         trailing_slash=mode,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -37,3 +39,24 @@ def run_cli(*args: str, env: dict[str, str] | None = None, stdin: bytes | None =
         cwd=ROOT, capture_output=True, text=True, timeout=timeout,
         env={**os.environ, **(env or {})}, input=stdin.decode() if stdin else None,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_serving(server: subprocess.Popen, ping: Callable[[], object],
+                       errors: type[Exception] | tuple[type[Exception], ...], name: str,
+                       timeout: float = 30, log: Path | None = None) -> None:
+    """Ping a server the test started until it answers; fail with its log if it dies."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            ping()
+            return
+        except errors:
+            assert server.poll() is None, log.read_text() if log else f"{name} exited"
+            assert time.monotonic() < deadline, f"{name} did not start"
+            time.sleep(0.1)

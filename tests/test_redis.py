@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +29,7 @@ from newscrawler.scaleout import (
 )
 from newscrawler.storage import Archive
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, free_port, run_cli, wait_until_serving
 from .ops_site import counted, make_stories, write_site
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -40,12 +38,6 @@ needs_redis = pytest.mark.skipif(
     reason="redis-server is not installed (apt-get install redis-server): the scale-out tests "
            "run against a real one")
 ARTICLES = 40
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -57,14 +49,8 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(tmp_path),
          "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
+    wait_until_serving(server, redis.Redis.from_url(url).ping, redis.ConnectionError,
+                       "redis-server", timeout=10)
     try:
         yield url
     finally:

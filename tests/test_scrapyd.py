@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 
 from newscrawler.demo.server import serve
 
-from .conftest import ROOT
+from .conftest import ROOT, free_port, wait_until_serving
 from .ops_site import make_stories, write_site
 
 pytestmark = pytest.mark.slow
@@ -30,12 +29,6 @@ needs_scrapyd = pytest.mark.skipif(
     SCRAPYD is None or DEPLOY is None,
     reason="scrapyd and scrapyd-client are not installed (pip install -e '.[ops]')")
 PROJECT_FILES = ("newscrawler", "pyproject.toml", "setup.py", "scrapy.cfg", "README.md")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def api(base: str, endpoint: str) -> dict:
@@ -56,15 +49,8 @@ def scrapyd(tmp_path: Path) -> Iterator[str]:
     with open(home / "scrapyd.log", "w") as log:
         server = subprocess.Popen([SCRAPYD], cwd=home, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            api(base, "daemonstatus.json")
-            break
-        except OSError:
-            assert server.poll() is None, (home / "scrapyd.log").read_text()
-            assert time.monotonic() < deadline, "scrapyd did not start"
-            time.sleep(0.2)
+    wait_until_serving(server, lambda: api(base, "daemonstatus.json"), OSError, "scrapyd",
+                       log=home / "scrapyd.log")
     try:
         yield base
     finally:

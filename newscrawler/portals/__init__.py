@@ -120,7 +120,8 @@ class Portal:
         return any(p.search(url) for p in self.article_allow)
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
+def string_list(value: Any, where: str) -> tuple[str, ...]:
+    """A description field holding one string or a list of them, as a tuple (error names it)."""
     if value is None:
         return ()
     if isinstance(value, str):
@@ -132,7 +133,7 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 def _regexes(value: Any, where: str) -> tuple[re.Pattern[str], ...]:
     try:
-        return tuple(re.compile(p) for p in _strings(value, where))
+        return tuple(re.compile(p) for p in string_list(value, where))
     except re.error as exc:
         raise PortalError(f"{where}: bad regular expression: {exc}") from exc
 
@@ -141,11 +142,11 @@ def _selector_set(raw: dict[str, Any], where: str) -> SelectorSet:
     unknown = set(raw) - {*SELECTOR_FIELDS, "version", "remove"}
     if unknown:
         raise PortalError(f"{where}: unknown selector fields {sorted(unknown)}")
-    fields = {name: _strings(raw.get(name), f"{where}.{name}") for name in SELECTOR_FIELDS}
+    fields = {name: string_list(raw.get(name), f"{where}.{name}") for name in SELECTOR_FIELDS}
     return SelectorSet(
         version=str(raw.get("version", "default")),
         fields={k: v for k, v in fields.items() if v},
-        remove=_strings(raw.get("remove"), f"{where}.remove"),
+        remove=string_list(raw.get("remove"), f"{where}.remove"),
     )
 
 
@@ -165,18 +166,18 @@ def portal_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Portal:
     return Portal(
         id=str(raw["id"]),
         name=str(raw["name"]),
-        domains=tuple(d.lower() for d in _strings(raw["domains"], f"{source}.domains")),
+        domains=tuple(d.lower() for d in string_list(raw["domains"], f"{source}.domains")),
         language=raw.get("language", "id"),
         timezone=timezone,
         verified=bool(raw.get("verified", False)),
         notes=raw.get("notes"),
-        title_suffixes=_strings(raw.get("title_suffixes"), f"{source}.title_suffixes"),
+        title_suffixes=string_list(raw.get("title_suffixes"), f"{source}.title_suffixes"),
         discovery=Discovery(
-            start_urls=_strings(disc.get("start_urls"), f"{source}.discovery.start_urls"),
-            sitemaps=_strings(disc.get("sitemaps"), f"{source}.discovery.sitemaps"),
-            feeds=_strings(disc.get("feeds"), f"{source}.discovery.feeds"),
+            start_urls=string_list(disc.get("start_urls"), f"{source}.discovery.start_urls"),
+            sitemaps=string_list(disc.get("sitemaps"), f"{source}.discovery.sitemaps"),
+            feeds=string_list(disc.get("feeds"), f"{source}.discovery.feeds"),
             index_by_date=disc.get("index_by_date"),
-            follow=_strings(disc.get("follow"), f"{source}.discovery.follow"),
+            follow=string_list(disc.get("follow"), f"{source}.discovery.follow"),
         ),
         article_allow=_regexes(urls.get("allow"), f"{source}.article_urls.allow"),
         article_deny=_regexes(urls.get("deny"), f"{source}.article_urls.deny"),
@@ -192,7 +193,7 @@ def portal_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Portal:
             max_pages=int(multipage.get("max_pages", 50)),
         ),
         date_order=raw.get("date_order", "DMY"),
-        date_sources=_strings(raw.get("date_sources"), f"{source}.date_sources"),
+        date_sources=string_list(raw.get("date_sources"), f"{source}.date_sources"),
     )
 
 
