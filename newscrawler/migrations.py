@@ -181,9 +181,18 @@ def v2_linked_tables(db: sqlite_utils.Database) -> None:
     """)
 
 
+def v3_run_reasons(db: sqlite_utils.Database) -> None:
+    """Version 3: a crawl run keeps its errors by reason and the known articles it skipped."""
+    db.executescript("""
+        ALTER TABLE crawl_runs ADD COLUMN errors_by_reason TEXT;
+        ALTER TABLE crawl_runs ADD COLUMN skipped_known INTEGER;
+    """)
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, v1_flat_articles),
     (2, v2_linked_tables),
+    (3, v3_run_reasons),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -103,15 +103,17 @@ class DedupePipeline(StagePipeline):
 class StorePipeline(StagePipeline):
     """Writes articles and raw pages to the archive, batched; counts new/updated/unchanged.
 
-    Each crawl is one row of `crawl_runs`: opened with the spider, so a crawl that dies still
+    Each run is one row of `crawl_runs`: opened with the spider, so a crawl that dies still
     shows (without an end), and closed when the spider has closed, with the crawl's stats and
-    the reason it finished.
+    the reason it finished. Crawls started together (`newscrawler crawl a b`, the demo) share
+    the row their runner opened (setting NEWSCRAWLER_RUN_ID), each adding its figures.
     """
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.archive: Archive | None = None
         self.run_id: int | None = None
+        self.shared_run: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -123,9 +125,11 @@ class StorePipeline(StagePipeline):
         settings = self.crawler.settings
         self.archive = Archive(settings.get("NEWSCRAWLER_DB"),
                                batch_size=settings.getint("NEWSCRAWLER_BATCH_SIZE", 200))
+        self.shared_run = settings.getint("NEWSCRAWLER_RUN_ID") or None
         spider = self.crawler.spider
         portal: Portal | None = getattr(spider, "portal", None)
-        self.run_id = self.archive.begin_run([portal.id] if portal else [], spider=spider.name)
+        self.run_id = self.shared_run or self.archive.begin_run(
+            [portal.id] if portal else [], spider=spider.name)
 
     def close_spider(self) -> None:
         """Write the last batch while the crawl can still log a failure."""
@@ -138,7 +142,8 @@ class StorePipeline(StagePipeline):
         try:
             if self.run_id is not None:
                 self.archive.end_run(self.run_id,
-                                     {**self.crawler.stats.get_stats(), "finish_reason": reason})
+                                     {**self.crawler.stats.get_stats(), "finish_reason": reason},
+                                     shared=self.shared_run is not None)
         finally:
             self.archive.close()
         self.crawler.stats.set_value("newscrawler/db", str(self.archive.path))

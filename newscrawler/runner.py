@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,64 +10,9 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-STAT_PREFIX = "newscrawler/"
+from newscrawler.stats import CrawlReport
 
-
-def _by_reason(stats: dict[str, Any], prefix: str) -> dict[str, int]:
-    return {k[len(prefix):]: int(v) for k, v in stats.items() if k.startswith(prefix)}
-
-
-@dataclass
-class CrawlReport:
-    """What one portal's crawl did, from its Scrapy stats."""
-
-    portal: str
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    def count(self, name: str) -> int:
-        return int(self.stats.get(STAT_PREFIX + name, 0))
-
-    @property
-    def dropped(self) -> dict[str, int]:
-        """Pages that were not articles worth keeping, by reason."""
-        return _by_reason(self.stats, STAT_PREFIX + "dropped/")
-
-    @property
-    def robots_failures(self) -> int:
-        """robots.txt downloads that failed (Scrapy logs each as an error, and crawls on)."""
-        return sum(_by_reason(self.stats, "robotstxt/exception_count/").values())
-
-    @property
-    def error_reasons(self) -> dict[str, int]:
-        """Fetches that failed (after retries), by reason: http_404, timeout, bad_feed..."""
-        reasons = _by_reason(self.stats, STAT_PREFIX + "errors/")
-        if self.robots_failures:
-            reasons["robots_txt"] = self.robots_failures
-        return reasons
-
-    @property
-    def pages(self) -> int:
-        return int(self.stats.get("response_received_count", 0))
-
-    @property
-    def unexpected(self) -> int:
-        """Errors nobody counted by reason: exceptions in our code, failed pipelines."""
-        return max(0, int(self.stats.get("log_count/ERROR", 0)) - self.robots_failures)
-
-    @property
-    def errors(self) -> int:
-        return sum(self.error_reasons.values()) + self.unexpected
-
-    @property
-    def finish_reason(self) -> str | None:
-        return self.stats.get("finish_reason")
-
-    @property
-    def failed(self) -> bool:
-        """Did not finish, hit an unexpected error, or reached nothing of the portal at all."""
-        return (self.finish_reason != "finished" or self.unexpected > 0
-                or (self.pages == 0 and bool(self.error_reasons)))
-
+__all__ = ["CrawlReport", "Progress", "live_stats", "project_settings", "run_crawls"]
 
 def project_settings(overrides: dict[str, Any] | None = None) -> Settings:
     settings = get_project_settings()
@@ -88,6 +32,14 @@ def live_stats(crawler: Crawler) -> dict[str, Any]:
 Progress = Callable[[list[CrawlReport]], None]
 
 
+def open_run(settings: Settings, portals: list[str]) -> int:
+    """One `crawl_runs` row for the crawls started together; each adds its figures to it."""
+    from newscrawler.storage import Archive
+
+    with Archive(settings.get("NEWSCRAWLER_DB")) as archive:
+        return archive.begin_run(portals, spider="crawl" if len(portals) != 1 else portals[0])
+
+
 def run_crawls(jobs: dict[str, dict[str, Any]], overrides: dict[str, Any] | None = None, *,
                jobdir: str | Path | None = None, progress: Progress | None = None,
                interval: float = 2.0) -> list[CrawlReport]:
@@ -96,7 +48,11 @@ def run_crawls(jobs: dict[str, dict[str, Any]], overrides: dict[str, Any] | None
     `jobdir` makes the crawls resumable: each portal keeps its state in `jobdir/<portal>`.
     `progress` is called with the reports so far every `interval` seconds, and at the end.
     """
-    process = CrawlerProcess(project_settings(overrides))
+    settings = project_settings(overrides)
+    # With Redis, items go to the shared queue and `ingest` records the runs in the archive.
+    if not settings.get("NEWSCRAWLER_REDIS_URL") and not settings.get("NEWSCRAWLER_RUN_ID"):
+        settings.set("NEWSCRAWLER_RUN_ID", open_run(settings, list(jobs)), priority="cmdline")
+    process = CrawlerProcess(settings)
     crawlers = []
     for portal_id, arguments in jobs.items():
         crawler = process.create_crawler(portal_id)

@@ -28,6 +28,7 @@ import zstandard
 
 from newscrawler.items import Article, RawPage
 from newscrawler.migrations import DAY_OF, SCHEMA_VERSION, SchemaError, migrate, schema_version
+from newscrawler.stats import CrawlReport
 
 __all__ = ["Archive", "ArchiveError", "DEFAULT_DB", "OutdatedSchema", "SchemaError",
            "StoredPage", "db_path", "decode_lists", "fts_query", "stored_fields"]
@@ -96,6 +97,36 @@ def fts_query(text: str) -> str:
 
 def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _merged(counts: dict[str, int], stored: str | None) -> dict[str, int]:
+    total = dict(json.loads(stored)) if stored else {}
+    for reason, n in counts.items():
+        total[reason] = total.get(reason, 0) + n
+    return dict(sorted(total.items()))
+
+
+def _run_figures(report: CrawlReport, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A `crawl_runs` row's figures from a crawl's report, added to what `row` already holds."""
+    def plus(column: str, value: int) -> int:
+        return int(row.get(column) or 0) + value
+
+    dropped = _merged(report.dropped, row.get("dropped"))
+    finish = report.finish_reason
+    if row.get("finish_reason") not in (None, "finished"):
+        finish = row["finish_reason"]  # a run is as good as its worst crawl
+    return {
+        "ended_at": now_iso(),
+        "pages_fetched": plus("pages_fetched", report.pages),
+        **{f"articles_{o}": plus(f"articles_{o}", report.count(f"articles/{o}"))
+           for o in ("new", "updated", "unchanged")},
+        "dropped_total": sum(dropped.values()),
+        "dropped": _json(dropped),
+        "errors": plus("errors", report.errors),
+        "errors_by_reason": _json(_merged(report.error_reasons, row.get("errors_by_reason"))),
+        "skipped_known": plus("skipped_known", report.count("skipped/known")),
+        "finish_reason": finish,
+    }
 
 
 def _names(values: Iterable[Any]) -> list[str]:
@@ -259,22 +290,17 @@ class Archive:
         self.run_id = cursor.lastrowid
         return self.run_id
 
-    def end_run(self, run_id: int, stats: Mapping[str, Any]) -> None:
-        """Close a run with the crawler's stats (pages, outcomes, drops by reason, errors)."""
+    def end_run(self, run_id: int, stats: Mapping[str, Any], *, shared: bool = False) -> None:
+        """Close a run with a crawl's stats: pages, outcomes, drops and errors by reason.
+
+        `shared`: the run holds several portals' crawls (one `newscrawler crawl` or demo);
+        each adds its figures as it ends, and the run's end is the last one's.
+        """
         self.flush()
-        dropped = {k.removeprefix("newscrawler/dropped/"): int(v) for k, v in stats.items()
-                   if k.startswith("newscrawler/dropped/")}
-        values = {
-            "ended_at": now_iso(),
-            "pages_fetched": int(stats.get("response_received_count", 0)),
-            **{f"articles_{o}": int(stats.get(f"newscrawler/articles/{o}", 0))
-               for o in ("new", "updated", "unchanged")},
-            "dropped_total": sum(dropped.values()),
-            "dropped": _json(dict(sorted(dropped.items()))),
-            "errors": int(stats.get("log_count/ERROR", 0)),
-            "finish_reason": stats.get("finish_reason"),
-        }
+        report = CrawlReport("", dict(stats))
         with self.transaction():
+            row = self.db["crawl_runs"].get(run_id) if shared else {}
+            values = _run_figures(report, row)
             self.db["crawl_runs"].update(run_id, values)
         if self.run_id == run_id:
             self.run_id = None

@@ -43,6 +43,10 @@ def test_demo_twice_stores_each_article_once(db_file):
     assert "Banjir Bandang Terjang Lebak" not in bridge["body"]
     hits = list(db["articles"].search("kalbajar"))
     assert len(hits) == 1
+    # One crawl-run row per demo run, both portals in it.
+    runs = list(db.query("select portals, articles_new, skipped_known from crawl_runs order by id"))
+    assert runs == [{"portals": '["aksi", "inews"]', "articles_new": 5, "skipped_known": 0},
+                    {"portals": '["aksi", "inews"]', "articles_new": 0, "skipped_known": 5}]
 
 
 CRAWL_SCRIPT = """

@@ -4,6 +4,7 @@ sense, counted by its reason in the summary and the run's stats, and none stops 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -70,6 +71,11 @@ def test_every_fault_is_counted_and_none_is_fatal(tmp_path):
     with sqlite3.connect(db) as conn:
         titles = sorted(r[0] for r in conn.execute("select title from articles"))
         run = conn.execute("select finish_reason from crawl_runs").fetchall()
+        errors, by_reason = conn.execute("select errors, errors_by_reason from crawl_runs").fetchone()
     assert titles[0] == stories[GOOD].title
     assert len(titles) == 2 and titles[1].startswith("Kerja Bakti")  # the wrong charset too
     assert run == [("finished",)]
+    # The run record keeps the same counts by reason as the summary.
+    by_reason = json.loads(by_reason)
+    assert by_reason["http_404"] == 2 and by_reason["timeout"] == 1 and by_reason["bad_feed"] == 1
+    assert errors == sum(by_reason.values())
