@@ -15,8 +15,8 @@ from lxml import etree
 _HREF = re.compile(rb"""href\s*=\s*["']([^"'#]+)""", re.I)
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _FEED_START = re.compile(rb"^\s*(?:<\?[^>]*>\s*|<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S)
-_FEED_LINKS = etree.XPath(
-    "//item/link/text() | //item/guid/text()"
+_FEED_LINKS = etree.XPath(  # RSS 2.0, RSS 1.0 (RDF: namespaced items) and Atom
+    "//*[local-name()='item']/*[local-name()='link' or local-name()='guid']/text()"
     " | //*[local-name()='entry']/*[local-name()='link'][not(@rel) or @rel='alternate']/@href"
 )
 

@@ -38,6 +38,7 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
 from newscrawler.extract import ExtractError, read_page
+from newscrawler.extract.links import feed_links, is_feed, page_links
 from newscrawler.items import Article, RawPage
 from newscrawler.portals import Portal, PortalError
 from newscrawler.urls import canonical_url, clean_url, home_origin
@@ -45,8 +46,6 @@ from newscrawler.urls import canonical_url, clean_url, home_origin
 logger = logging.getLogger(__name__)
 
 KEPT_HEADERS = ("Content-Type", "Date", "Last-Modified", "ETag", "Content-Language")
-_HREF = re.compile(rb"""href\s*=\s*["']([^"'#]+)""", re.I)
-FEED_ROOTS = {"rss", "feed", "RDF"}
 # Failures by exception class name (Scrapy's download errors and Twisted's), for the stats.
 FAILURE_REASONS = {
     "DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "UserTimeoutError": "timeout",
@@ -317,26 +316,16 @@ class PortalSpider(SitemapSpider):
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """Article links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
-        try:
-            root = lxml.etree.fromstring(response.body, lxml.etree.XMLParser(
-                recover=True, resolve_entities=False, no_network=True))
-        except lxml.etree.XMLSyntaxError:
-            root = None
-        if root is None or lxml.etree.QName(root).localname not in FEED_ROOTS:
+        if not is_feed(response.body):
             self.count_error("bad_feed", response)
             return
-        links = root.xpath("//*[local-name()='item']/*[local-name()='link']/text()"
-                           " | //*[local-name()='entry']/*[local-name()='link']"
-                           "[not(@rel) or @rel='alternate']/@href")
-        for link in links:
-            url = urljoin(response.url, link.strip())
+        for url in feed_links(response.body, response.url):
             if self.is_article(url):
                 yield self.article_request(url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Article links of a listing page; listing links the description says to follow."""
-        for href in dict.fromkeys(m.decode("latin-1") for m in _HREF.findall(response.body)):
-            url = urljoin(response.url, href.strip())
+        for url in page_links(response.body, response.url):
             if not self.is_own(url):
                 continue
             if self.is_article(url):
@@ -349,7 +338,7 @@ class PortalSpider(SitemapSpider):
         head = response.body[:500].lstrip().lower()
         if b"<urlset" in head or b"<sitemapindex" in head:
             return self._parse_sitemap(response)
-        if b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head:
+        if is_feed(response.body):
             return self.parse_feed(response)
         return self.parse_listing(response)
 
