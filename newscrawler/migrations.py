@@ -125,6 +125,18 @@ def v2_create_tables(db: sqlite_utils.Database) -> None:
     """)
 
 
+# A v1 JSON list column (authors, tags) into its name table and link table.
+NAMES_FROM_JSON = """
+        INSERT OR IGNORE INTO {entity} (name)
+            SELECT trim(j.value) FROM articles, json_each(articles.{entity}) j
+            WHERE json_valid(articles.{entity}) AND j.type = 'text' AND trim(j.value) != '';
+        INSERT OR IGNORE INTO article_{entity} (article, {column}, position)
+            SELECT articles.id, {entity}.id, j.key FROM articles, json_each(articles.{entity}) j
+            JOIN {entity} ON {entity}.name = trim(j.value)
+            WHERE json_valid(articles.{entity}) AND j.type = 'text';
+"""
+
+
 def v2_linked_tables(db: sqlite_utils.Database) -> None:
     """Version 2: integer article ids; portals, authors, tags, images, revisions, crawl runs.
 
@@ -152,20 +164,8 @@ def v2_linked_tables(db: sqlite_utils.Database) -> None:
             SELECT DISTINCT portal, portal FROM articles_v1 WHERE portal IS NOT NULL;
         INSERT INTO articles ({columns}, published_day, content_since)
             SELECT {columns}, {day}, first_seen FROM articles_v1;
-        INSERT OR IGNORE INTO authors (name)
-            SELECT trim(j.value) FROM articles, json_each(articles.authors) j
-            WHERE json_valid(articles.authors) AND j.type = 'text' AND trim(j.value) != '';
-        INSERT OR IGNORE INTO article_authors (article, author, position)
-            SELECT articles.id, authors.id, j.key FROM articles, json_each(articles.authors) j
-            JOIN authors ON authors.name = trim(j.value)
-            WHERE json_valid(articles.authors) AND j.type = 'text';
-        INSERT OR IGNORE INTO tags (name)
-            SELECT trim(j.value) FROM articles, json_each(articles.tags) j
-            WHERE json_valid(articles.tags) AND j.type = 'text' AND trim(j.value) != '';
-        INSERT OR IGNORE INTO article_tags (article, tag, position)
-            SELECT articles.id, tags.id, j.key FROM articles, json_each(articles.tags) j
-            JOIN tags ON tags.name = trim(j.value)
-            WHERE json_valid(articles.tags) AND j.type = 'text';
+        {NAMES_FROM_JSON.format(entity="authors", column="author")}
+        {NAMES_FROM_JSON.format(entity="tags", column="tag")}
         INSERT INTO images (article, position, url, caption)
             SELECT articles.id, j.key, json_extract(j.value, '$.url'),
                    json_extract(j.value, '$.caption')
