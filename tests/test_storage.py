@@ -8,9 +8,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 import zstandard
 
-from newscrawler.migrations import SCHEMA_VERSION, SchemaError
+from newscrawler.migrations import MIGRATIONS, SCHEMA_VERSION, SchemaError
 from newscrawler.portals import load_portals
 from newscrawler.storage import Archive, OutdatedSchema
 
@@ -322,3 +323,23 @@ def test_store_pipeline_records_each_crawl_as_a_run(tmp_path: Path) -> None:
     assert [r["articles_new"] for r in runs] == [articles, 0]
     assert [r["skipped_known"] for r in runs] == [0, articles]
     assert {r["dropped_total"] for r in runs} == {1}
+
+
+def test_an_archive_of_schema_2_gains_the_run_reasons(tmp_path: Path) -> None:
+    """v2 -> v3: crawl runs keep their rows and gain errors by reason and skipped articles."""
+    path = tmp_path / "v2.db"
+    db = sqlite_utils.Database(path)
+    for version, migration in MIGRATIONS[:2]:
+        migration(db)
+        db.execute(f"PRAGMA user_version = {version}")
+    db["crawl_runs"].insert({"started_at": "2020-11-25T13:41:00+00:00", "portals": '["aksi"]',
+                             "errors": 2})
+    db.close()
+    with Archive(path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        run = archive.db["crawl_runs"].get(1)
+        assert (run["errors"], run["errors_by_reason"], run["skipped_known"]) == (2, None, None)
+        archive.end_run(1, {"newscrawler/errors/http_404": 3, "newscrawler/skipped/known": 4,
+                            "finish_reason": "finished"}, shared=True)
+        run = archive.db["crawl_runs"].get(1)
+    assert (run["errors"], run["errors_by_reason"], run["skipped_known"]) == (5, '{"http_404": 3}', 4)
