@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from newscrawler.boilerplate import rules_for
+from newscrawler.extract import extract
 from newscrawler.extract.document import decode, element_text, parse
 from newscrawler.extract.generic import find_containers
 from newscrawler.extract.hints import read_hints
@@ -61,8 +62,10 @@ def test_hints_read_tag_boxes_bylines_and_date_lines() -> None:
     hints = read_hints(root)
     assert hints.authors == ["Budi Santoso"]
     assert hints.tags == ["Garam", "Madura"]
-    assert hints.date_text == "Selasa, 2 Maret 2021 - 09:15 WIB"
-    assert hints.time_datetime == "2021-03-02T09:15:00+07:00"
+    anywhere = lambda el: 0  # noqa: E731
+    assert hints.date_line(anywhere) == "Selasa, 2 Maret 2021 - 09:15 WIB"
+    assert hints.time_datetime(anywhere) == "2021-03-02T09:15:00+07:00"
+    assert hints.date_line(lambda el: None if el.tag == "span" else 0) is None
 
 
 def test_feed_links_include_guids_that_are_urls() -> None:
@@ -111,3 +114,41 @@ def test_generic_finder_gives_nothing_for_a_page_without_prose() -> None:
         b"<li><a href='/a%d'>Judul berita nomor %d yang panjang</a></li>" % (i, i)
         for i in range(30)) + b"</ul></body></html>"
     assert find_containers(parse(html), rules_for(None)) == []
+
+
+GENERIC_PAGE = """<html><body>
+<div class="topbar"><span class="date">Kamis, 26 November 2020</span></div>
+<div class="main"><div class="story">
+  <h1>Warga Bantaran Kali Code Bersihkan Sampah Sisa Banjir</h1>
+  <div class="info-detail">Rabu, 25 November 2020 | 16:05 WIB</div>
+  {dateline}
+  <div class="story-text">
+    <p>YOGYAKARTA - Ratusan warga bantaran Kali Code turun ke sungai pada Rabu pagi untuk
+    mengangkat sampah yang tersangkut di bebatuan setelah banjir kiriman dari lereng Merapi.</p>
+    <p>Mereka membawa karung, sekop, dan gerobak. Sampah plastik dipisahkan dari ranting kayu
+    supaya bisa dijual ke bank sampah kampung, kata ketua RW setempat kepada wartawan.</p>
+  </div>
+  <div class="terbaru"><h3>Terbaru</h3>
+    <div class="item"><a href="/x">Harga cabai naik</a><span class="date">2 menit yang lalu</span></div>
+  </div>
+</div>
+<aside class="sidebar"><span class="date">Selasa, 24 November 2020 08:00 WIB</span></aside>
+</div></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("dateline", "expected"),
+    [
+        # The line between headline and body wins over better-named dates elsewhere.
+        ('<span class="date-detail">Rabu, 25 November 2020 | 16:05 WIB</span>',
+         "2020-11-25T16:05:00+07:00"),
+        # No date line by the headline: the header's "today", the latest-news list and the
+        # sidebar date nothing; missing is better than wrong.
+        ("", None),
+    ],
+)
+def test_generic_date_line_is_the_one_by_the_headline(dateline: str, expected: str | None):
+    html = GENERIC_PAGE.replace("{dateline}", dateline)
+    article = extract(html, "https://kabar-kali.example/warga-bersihkan-sampah-sisa-banjir")
+    assert article.title == "Warga Bantaran Kali Code Bersihkan Sampah Sisa Banjir"
+    assert article.published == expected

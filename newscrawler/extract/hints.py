@@ -9,6 +9,7 @@ choice among them is made on that short list, in the order of trust written belo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newscrawler.extract.document import Element, element_text
@@ -31,8 +32,23 @@ class Hints:
 
     tags: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
-    date_text: str | None = None  # the first date line, by the order of DATE_CLASSES
-    time_datetime: str | None = None  # the first <time datetime="...">
+    # Date lines as (rank by DATE_CLASSES, element) and <time datetime> elements, in page
+    # order. Which of them dates the article depends on where the article is: see `date_line`.
+    date_lines: list[tuple[int, Element]] = field(default_factory=list)
+    times: list[Element] = field(default_factory=list)
+
+    def date_line(self, place: Callable[[Element], int | None]) -> str | None:
+        """The date line nearest the headline: those `place` puts first, then by class rank,
+        then in page order; lines it places nowhere (None) are not the article's."""
+        usable = [((where, rank), text) for rank, el in self.date_lines
+                  if (where := place(el)) is not None
+                  for text in [element_text(el) or el.get("datetime") or el.get("content")]
+                  if text and len(text) < MAX_DATE_CHARS]
+        return min(usable, key=lambda found: found[0])[1] if usable else None
+
+    def time_datetime(self, place: Callable[[Element], int | None]) -> str | None:
+        """The first <time datetime="..."> that `place` puts in the article."""
+        return next((el.get("datetime") for el in self.times if place(el) is not None), None)
 
 
 def _link_texts(el: Element) -> list[str]:
@@ -76,13 +92,12 @@ def read_hints(root: Element) -> Hints:
     hints = Hints()
     tags: dict[int, list[str]] = {}
     authors: dict[int, list[str]] = {}
-    dates: dict[int, str] = {}
     for el in _candidates(root):
         rel = (el.get("rel") or "").lower().split()
         itemprop = (el.get("itemprop") or "").lower()
         tokens = set((el.get("class") or "").lower().split())
-        if el.tag == "time" and hints.time_datetime is None and el.get("datetime"):
-            hints.time_datetime = el.get("datetime")
+        if el.tag == "time" and el.get("datetime"):
+            hints.times.append(el)
         if "tag" in rel:
             tags.setdefault(0, []).extend(_link_texts(el))
         elif itemprop == "keywords":
@@ -97,11 +112,9 @@ def read_hints(root: Element) -> Hints:
         elif (rank := _rank(tokens, AUTHOR_CLASSES, "author")) is not None:
             authors.setdefault(2 + rank, []).extend(_link_texts(el) or [element_text(el)])
         if itemprop == "datepublished" and el.tag != "meta":
-            dates.setdefault(0, element_text(el) or el.get("datetime") or el.get("content") or "")
+            hints.date_lines.append((0, el))
         elif (rank := _rank(tokens, DATE_CLASSES, "date")) is not None:
-            dates.setdefault(1 + rank, element_text(el))
+            hints.date_lines.append((1 + rank, el))
     hints.tags = _best({k: v for k, v in tags.items() if v})
     hints.authors = [a for a in _best({k: v for k, v in authors.items() if any(v)}) if a]
-    usable = {k: v for k, v in dates.items() if v and len(v) < MAX_DATE_CHARS}
-    hints.date_text = usable[min(usable)] if usable else None
     return hints

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
@@ -214,9 +215,49 @@ def _tags(root: Element, meta: Metadata, hints: Hints | None, fields: SelectorSe
     return _unique([t.lstrip("#").strip() for t in found if len(t) < 80])
 
 
+def article_zone(root: Element, title: str | None, containers: list[Element], rules: Rules
+                 ) -> Callable[[Element], int | None]:
+    """Whether an element stands where an article's date line does: in the smallest element
+    holding both the headline (its H1, or the H2 where the H1 is the section) and the body,
+    before the body's first paragraph (after the headline too, when that element is the whole
+    page), and not in a box named like boilerplate. 0 there, None elsewhere: a date in the
+    header ("today"), a sidebar or a latest-news list must not date the article; without a
+    headline and a body to locate it, nothing does."""
+    headline = next((h for tag in ("h1", "h2") for h in root.iter(tag)
+                     if title and element_text(h) == title), None)
+    first_paragraph = next((p for c in containers for p in c.iter("p") if element_text(p)),
+                           containers[0] if containers else None)  # old markup: text and <br>
+    if headline is None or first_paragraph is None:
+        return lambda el: None
+    above_headline = set(headline.iterancestors())
+    zone = next((a for a in first_paragraph.iterancestors() if a in above_headline), None)
+    if zone is None:
+        return lambda el: None
+    before: set[Element] = set()
+    counting = zone.tag not in ("body", "html")
+    for el in zone.iter():
+        if el is first_paragraph:
+            break
+        if counting:
+            before.add(el)
+        counting = counting or el is headline
+
+    def place(el: Element) -> int | None:
+        if el not in before:
+            return None
+        for ancestor in el.iterancestors():
+            if ancestor is zone:
+                return 0
+            if rules.is_boilerplate_element(ancestor.get("class"), ancestor.get("id")):
+                return None
+        return None
+
+    return place
+
+
 def _date_candidates(
     root: Element, meta: Metadata, hints: Hints | None, url: str,
-    fields: SelectorSet | None,
+    fields: SelectorSet | None, place: Callable[[Element], int | None],
 ) -> list[list[str]]:
     """Every date the page prints, as [field, source, text], in the order of trust."""
     found: list[list[str]] = []
@@ -233,10 +274,12 @@ def _date_candidates(
         text = _first_text(root, fields.get(field_name)) if fields else None
         if text:
             found.append([field_name, "text", text])
-    if hints and hints.time_datetime:
-        found.append(["published", "time", hints.time_datetime])
-    if hints and hints.date_text:
-        found.append(["published", "text", hints.date_text])
+    time_datetime = hints.time_datetime(place) if hints else None
+    if time_datetime:
+        found.append(["published", "time", time_datetime])
+    date_line = hints.date_line(place) if hints else None
+    if date_line:
+        found.append(["published", "text", date_line])
     match = URL_DATE.search(urlsplit(url).path)
     if match:
         year, month, day = match.groups()
@@ -371,12 +414,13 @@ def read_page(
     article.credit = credit.strip(" :") or None if credit else None
     article.language = (portal.language if portal else None) or (
         (root.get("lang") or "").split("-")[0].lower() or None)
-    article.date_candidates = _date_candidates(root, meta, hints, url, fields)
     if not containers:
         containers = generic.find_containers(root, rules)
         article.extraction = "generic"
     else:
         article.extraction = f"portal:{fields.version}"
+    article.date_candidates = _date_candidates(
+        root, meta, hints, url, fields, article_zone(root, article.title, containers, rules))
     article.images = _images(containers[0] if containers else None, meta, url)
     article.paragraphs = after_headline(
         body_paragraphs(containers, rules, fields.remove if fields else ()), article.title)
