@@ -98,7 +98,6 @@ class Portal:
     boilerplate: dict[str, Any] = field(default_factory=dict)
     canonical: dict[str, Any] = field(default_factory=dict)  # URL rules, read by newscrawler.urls
     multipage: Multipage = field(default_factory=Multipage)
-    date_order: str = "DMY"
     # Where dates are trusted first; default jsonld, meta, time, text, url. A portal whose
     # metadata lies (e.g. local time labelled "Z") puts "text" first.
     date_sources: tuple[str, ...] = ()
@@ -192,7 +191,6 @@ def portal_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Portal:
             next_page=multipage.get("next_page"),
             max_pages=int(multipage.get("max_pages", 50)),
         ),
-        date_order=raw.get("date_order", "DMY"),
         date_sources=string_list(raw.get("date_sources"), f"{source}.date_sources"),
     )
 
