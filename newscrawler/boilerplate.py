@@ -131,13 +131,11 @@ def _rules_for(portal_id: str | None) -> Rules:
 
 def rules_for(portal: Portal | None) -> Rules:
     """The compiled rules for a portal (shared rules alone for None), compiled once per portal."""
-    if portal is None:
+    if portal is None or not portal.boilerplate:  # also a description cut to its facts
         return _rules_for(None)
     try:
         return _rules_for(portal.id)
     except ValueError:  # a portal built in memory (tests, bench), not loaded from the folder
-        if not portal.boilerplate:
-            return _rules_for(None)
         return compile_rules(_shared_rules_data(), portal.boilerplate)
 
 

@@ -82,7 +82,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from newscrawler.eval import EvalError, main_eval
 
     try:
-        code, text = main_eval(args.pages, args.expected, as_json=args.json)
+        code, text = main_eval(args.pages, args.expected, as_json=args.json, mode=args.mode)
     except EvalError as exc:
         return fail(str(exc), 2)
     print(text)
@@ -122,7 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--expected", default="eval/expected", metavar="EXPECTED_DIR",
                    help="expected outputs: <domain>/<page>.json (default: eval/expected)")
     p.add_argument("--json", action="store_true", help="figures as JSON")
-    p.set_defaults(func=cmd_eval)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--generic", dest="mode", action="store_const", const="generic",
+                      help="descriptions cut to their facts: the forecast for unverified portals")
+    mode.add_argument("--leave-one-out", dest="mode", action="store_const",
+                      const="leave-one-out", help="per portal: held out of its description")
+    p.set_defaults(func=cmd_eval, mode="descriptions")
 
     from newscrawler.archive_commands import add_archive_commands
 

@@ -172,3 +172,34 @@ def test_no_expected_outputs_is_said_clearly(tmp_path: Path, capsys) -> None:
     (tmp_path / "expected").mkdir()
     assert main(["eval", str(tmp_path / "pages"), "--expected", str(tmp_path / "expected")]) == 2
     assert "no expected outputs" in capsys.readouterr().err
+
+
+def test_facts_only_keeps_the_facts_and_drops_the_tuning() -> None:
+    from newscrawler.boilerplate import rules_for
+    from newscrawler.eval import facts_only
+    from newscrawler.portals import get_portal
+
+    detik = get_portal("detik")
+    held_out = facts_only(detik)
+    assert detik.selectors and detik.boilerplate
+    assert held_out.selectors == () and held_out.boilerplate == {} and held_out.title_suffixes == ()
+    assert (held_out.domains, held_out.timezone) == (detik.domains, detik.timezone)
+    assert held_out.is_article_url("https://news.detik.com/berita/d-5000000/banjir-rob-di-demak")
+    assert rules_for(held_out) is rules_for(None)
+
+
+def test_eval_generic_reads_with_the_facts_only(tmp_path: Path, capsys) -> None:
+    pages, expected = make_corpus(tmp_path)
+    assert main(["eval", str(pages), "--expected", str(expected), "--generic", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["overall"]["passed"] == 2 and "aksi.id" in figures["portals"]
+
+
+def test_eval_leave_one_out_reports_each_portal_held_out(tmp_path: Path, capsys) -> None:
+    pages, expected = make_corpus(tmp_path)
+    assert main(["eval", str(pages), "--expected", str(expected), "--leave-one-out"]) == 0
+    out = capsys.readouterr().out
+    assert "leave-one-portal-out" in out
+    row = next(line for line in out.splitlines() if line.startswith("aksi.id"))
+    assert row.split()[1:4] == ["1", "1", "1"]  # pages, passed with description, held out
+    assert "kompas.com" not in out  # listings are read by URL rules only: not held out
