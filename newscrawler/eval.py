@@ -315,13 +315,13 @@ def report(results: list[PageResult]) -> str:
            header]
     out += [_row(domain, summarize(rs)) for domain, rs in sorted(by_domain.items())]
     out.append(_row("overall", summarize(results)))
-    details = [line for r in results for line in _details(r)]
+    details = [line for r in results for line in failure_details(r)]
     if details:
         out += ["", "failures and leaks:"] + details
     return "\n".join(out)
 
 
-def _details(r: PageResult) -> list[str]:
+def failure_details(r: PageResult) -> list[str]:
     where = f"{r.case.domain}/{r.case.name}"
     if r.error:
         return [f"  {where}: ERROR {r.error}"]
