@@ -61,7 +61,10 @@ def cmd_portals(args: argparse.Namespace) -> int:
         status = "verified" if p.verified else "unverified"
         print(f"{p.id:<22} {status:<11} {p.timezone:<15} {', '.join(p.domains)}")
     verified = sum(p.verified for p in portals.values())
-    print(f"{len(portals)} portals, {verified} verified against saved pages")
+    print(f"{len(portals)} portals, {verified} verified against saved pages (their selectors are "
+          f"checked by `newscrawler eval`); the {len(portals) - verified} unverified hold facts "
+          "only (domains, feeds, sitemaps, time zone, URL patterns): the generic extractor reads "
+          "their pages")
     return 0
 
 

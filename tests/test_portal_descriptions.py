@@ -92,3 +92,40 @@ def test_url_examples(portal_id: str) -> None:
         assert single is None or portal.is_article_url(single), single
     for url in examples.get("not_articles") or []:
         assert not portal.is_article_url(url), url
+
+
+EXPECTED_DIR = Path(__file__).resolve().parents[1] / "eval" / "expected"
+
+
+@pytest.mark.parametrize("portal", [p for p in PORTALS.values() if not p.verified],
+                         ids=lambda p: p.id)
+def test_unverified_descriptions_hold_facts_not_selectors(portal) -> None:
+    """Selectors written without a saved page would only be guesses: the generic reads these."""
+    assert portal.selectors == ()
+
+
+def test_every_verified_portal_has_a_saved_page_checked_by_eval() -> None:
+    import json
+
+    checked = {portal_for_url(json.loads(f.read_text(encoding="utf-8"))["url"]).id
+               for f in EXPECTED_DIR.glob("*/*.json")}
+    assert {p.id for p in PORTALS.values() if p.verified} <= checked
+
+
+def test_network_sites_extend_one_base_description() -> None:
+    base, site = PORTALS["tribunnews"], PORTALS["tribunambon"]
+    assert site.article_allow == base.article_allow and site.multipage == base.multipage
+    assert (site.timezone, site.domains) == ("Asia/Jayapura", ("ambon.tribunnews.com",))
+    assert site.discovery.start_urls == ("https://ambon.tribunnews.com/",)
+
+
+def test_extends_names_an_existing_description_and_no_loop(tmp_path: Path) -> None:
+    from newscrawler.portals import PortalError, load_portal_file
+
+    (tmp_path / "a.yaml").write_text("id: a\nname: A\ndomains: [a.id]\nextends: b\n")
+    (tmp_path / "b.yaml").write_text("id: b\nname: B\ndomains: [b.id]\nextends: a\n")
+    (tmp_path / "c.yaml").write_text("id: c\nname: C\ndomains: [c.id]\nextends: nowhere\n")
+    with pytest.raises(PortalError, match="extends in a loop 'a'"):
+        load_portal_file(tmp_path / "a.yaml")
+    with pytest.raises(PortalError, match="missing description 'nowhere'"):
+        load_portal_file(tmp_path / "c.yaml")

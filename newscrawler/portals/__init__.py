@@ -195,13 +195,38 @@ def portal_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Portal:
     )
 
 
-def load_portal_file(path: Path) -> Portal:
+# What a description that `extends:` another does not take from it: who it is, where its pages
+# are listed, and whether it was checked.
+NOT_INHERITED = frozenset({"id", "name", "domains", "notes", "verified", "discovery", "extends"})
+
+
+def _read_description(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise PortalError(f"{path.name}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise PortalError(f"{path.name}: a description is a mapping of fields")
+    return raw
+
+
+def _with_base(raw: dict[str, Any], path: Path, chain: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A description with the fields of the one it `extends:` (a network's sites differ only in
+    id, name, domains, time zone and start pages); its own fields win."""
+    base_id = raw.get("extends")
+    if base_id is None:
+        return raw
+    base_path = path.parent / f"{base_id}.yaml"
+    if base_id in chain or not base_path.is_file():
+        problem = "extends in a loop" if base_id in chain else "extends a missing description"
+        raise PortalError(f"{path.name}: {problem} {base_id!r}")
+    base = _with_base(_read_description(base_path), path, (*chain, str(base_id)))
+    inherited = {k: v for k, v in base.items() if k not in NOT_INHERITED}
+    return {**inherited, **{k: v for k, v in raw.items() if k != "extends"}}
+
+
+def load_portal_file(path: Path) -> Portal:
+    raw = _with_base(_read_description(path), path, (path.name.removesuffix(".yaml"),))
     portal = portal_from_dict(raw, path.name)
     if portal.id != path.name.removesuffix(".yaml"):
         raise PortalError(f"{path.name}: id {portal.id!r} must match the file name")
