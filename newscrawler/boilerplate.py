@@ -117,7 +117,7 @@ def compile_rules(raw: dict[str, Any], extra: dict[str, Any] | None = None) -> R
 
 
 @cache
-def _shared_rules_data() -> dict[str, Any]:
+def shared_rules_data() -> dict[str, Any]:
     return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
 
 
@@ -126,7 +126,7 @@ def _rules_for(portal_id: str | None) -> Rules:
     from newscrawler.portals import get_portal
 
     extra = get_portal(portal_id).boilerplate if portal_id else None
-    return compile_rules(_shared_rules_data(), extra)
+    return compile_rules(shared_rules_data(), extra)
 
 
 def rules_for(portal: Portal | None) -> Rules:
@@ -136,7 +136,7 @@ def rules_for(portal: Portal | None) -> Rules:
     try:
         return _rules_for(portal.id)
     except ValueError:  # a portal built in memory (tests, bench), not loaded from the folder
-        return compile_rules(_shared_rules_data(), portal.boilerplate)
+        return compile_rules(shared_rules_data(), portal.boilerplate)
 
 
 def clean_paragraphs(paragraphs: list[str], rules: Rules) -> list[str]:

@@ -52,16 +52,14 @@ def test_site_suffix(title: str, suffixes: tuple[str, ...], site: str | None,
     assert strip_site_suffix(title, portal, site) == expected
 
 
-def test_hints_read_tag_boxes_bylines_and_date_lines() -> None:
+def test_hints_read_bylines_and_date_lines() -> None:
     root = parse(b"""<html><body>
       <div class="td-post-author-name">Oleh <a href="/a/">Budi Santoso</a></div>
       <span class="post-date">Selasa, 2 Maret 2021 - 09:15 WIB</span>
       <time datetime="2021-03-02T09:15:00+07:00">2 Maret</time>
-      <div class="tags"><a href="/t/a">Garam</a><a href="/t/b">Madura</a></div>
-      <div class="sidebar-tag-cloud"><a href="/t/c">Lain</a></div></body></html>""")
+      </body></html>""")
     hints = read_hints(root)
     assert hints.authors == ["Budi Santoso"]
-    assert hints.tags == ["Garam", "Madura"]
     anywhere = lambda el: 0  # noqa: E731
     assert hints.date_line(anywhere) == "Selasa, 2 Maret 2021 - 09:15 WIB"
     assert hints.time_datetime(anywhere) == "2021-03-02T09:15:00+07:00"

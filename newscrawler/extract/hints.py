@@ -1,9 +1,10 @@
-"""Where a page without a description shows its byline, date line and tags: found in one scan.
+"""Where a page without a description shows its byline and date line: found in one scan.
 
 Each CSS selector costs a walk over the whole tree; a page has thousands of elements and the
 generic rules name a dozen places to look. So one walk collects every element that could be
-one of them (a `rel`, an `itemprop`, a class word such as `tags`, `author`, `date`), and the
-choice among them is made on that short list, in the order of trust written below.
+one of them (a `rel`, an `itemprop`, a class word such as `author` or `date`), and the choice
+among them is made on that short list, in the order of trust written below. (Tag boxes:
+`tagging`.)
 """
 
 from __future__ import annotations
@@ -14,23 +15,21 @@ from dataclasses import dataclass, field
 
 from newscrawler.extract.document import Element, element_text
 
-# Class tokens, most trusted first. A tag box gives the texts of its links; an author box its
-# links (or its text when it has none); a date element its text.
-TAG_CLASSES = ("tags", "post-tags", "tags-links", "tag-list", "article-tags", "tag", "tagcloud")
+# Class tokens, most trusted first. An author box gives its links (or its text when it has
+# none); a date element its text.
 AUTHOR_CLASSES = ("author-name", "byline__author", "author", "penulis", "byline__name")
 DATE_CLASSES = ("entry-date", "post-date", "date", "time", "tanggal")
 MAX_DATE_CHARS = 100
 
 # A cheap first test of a class attribute: might it name one of the places above?
-_CLASS_HINT = re.compile("tag|author|penulis|byline|date|time|tanggal", re.I)
-_ITEMPROPS = frozenset({"keywords", "author", "datePublished"})
+_CLASS_HINT = re.compile("author|penulis|byline|date|time|tanggal", re.I)
+_ITEMPROPS = frozenset({"author", "datePublished"})
 
 
 @dataclass
 class Hints:
     """What the generic places on the page say, as printed."""
 
-    tags: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     # Date lines as (rank by DATE_CLASSES, element) and <time datetime> elements, in page
     # order. Which of them dates the article depends on where the article is: see `date_line`.
@@ -70,7 +69,7 @@ def _best(ranked: dict[int, list[str]]) -> list[str]:
 
 
 def _candidates(root: Element) -> list[Element]:
-    """Elements that may be a tag box, a byline or a date line: one pass in Python, which is
+    """Elements that may be a byline or a date line: one pass in Python, which is
     faster here than an XPath testing every class attribute for each word."""
     found = []
     hinted: dict[str, bool] = {}  # pages repeat their class names: test each once
@@ -90,7 +89,6 @@ def _candidates(root: Element) -> list[Element]:
 
 def read_hints(root: Element) -> Hints:
     hints = Hints()
-    tags: dict[int, list[str]] = {}
     authors: dict[int, list[str]] = {}
     for el in _candidates(root):
         rel = (el.get("rel") or "").lower().split()
@@ -98,12 +96,6 @@ def read_hints(root: Element) -> Hints:
         tokens = set((el.get("class") or "").lower().split())
         if el.tag == "time" and el.get("datetime"):
             hints.times.append(el)
-        if "tag" in rel:
-            tags.setdefault(0, []).extend(_link_texts(el))
-        elif itemprop == "keywords":
-            tags.setdefault(1, []).extend(_link_texts(el))
-        elif (rank := _rank(tokens, TAG_CLASSES, "tags")) is not None:
-            tags.setdefault(2 + rank, []).extend(_link_texts(el))
         if "author" in rel:
             authors.setdefault(0, []).append(element_text(el))
         elif itemprop == "author":
@@ -115,6 +107,5 @@ def read_hints(root: Element) -> Hints:
             hints.date_lines.append((0, el))
         elif (rank := _rank(tokens, DATE_CLASSES, "date")) is not None:
             hints.date_lines.append((1 + rank, el))
-    hints.tags = _best({k: v for k, v in tags.items() if v})
     hints.authors = [a for a in _best({k: v for k, v in authors.items() if any(v)}) if a]
     return hints

@@ -46,6 +46,7 @@ from newscrawler.extract.metadata import (
     read_metadata,
     text_value,
 )
+from newscrawler.extract.tagging import article_tags
 from newscrawler.items import Article
 from newscrawler.portals import Portal, SelectorSet
 
@@ -203,16 +204,22 @@ def _is_person(name: str, site_names: set[str]) -> bool:
         not ACCOUNT_NAME.match(name)) and not DOMAIN_LIKE.search(name)
 
 
-def _tags(root: Element, meta: Metadata, hints: Hints | None, fields: SelectorSet | None
-          ) -> list[str]:
+def _tags(root: Element, meta: Metadata, fields: SelectorSet | None, url: str,
+          headline: Element | None, containers: list[Element]) -> list[str]:
     """The article's tag links: the portal's selectors where they name them, else the page's
     tag box (generic pages), else the metadata's article:tag and keywords."""
     if fields and fields.get("tags"):
         found = _all_texts(root, fields.get("tags"))
     else:
-        found = (hints.tags if hints else []) or meta.all("article:tag") or keywords(
-            meta.jsonld.get("keywords"))
+        found = article_tags(url, root, headline, containers[0] if containers else None) or (
+            meta.all("article:tag") or keywords(meta.jsonld.get("keywords")))
     return _unique([t.lstrip("#").strip() for t in found if len(t) < 80])
+
+
+def headline_element(root: Element, title: str | None) -> Element | None:
+    """The element showing the headline: its H1, or the H2 where the H1 is the section."""
+    return next((h for tag in ("h1", "h2") for h in root.iter(tag)
+                 if title and element_text(h) == title), None)
 
 
 def article_zone(root: Element, title: str | None, containers: list[Element], rules: Rules
@@ -223,8 +230,7 @@ def article_zone(root: Element, title: str | None, containers: list[Element], ru
     page), and not in a box named like boilerplate. 0 there, None elsewhere: a date in the
     header ("today"), a sidebar or a latest-news list must not date the article; without a
     headline and a body to locate it, nothing does."""
-    headline = next((h for tag in ("h1", "h2") for h in root.iter(tag)
-                     if title and element_text(h) == title), None)
+    headline = headline_element(root, title)
     first_paragraph = next((p for c in containers for p in c.iter("p") if element_text(p)),
                            containers[0] if containers else None)  # old markup: text and <br>
     if headline is None or first_paragraph is None:
@@ -405,7 +411,6 @@ def read_page(
     # Layout guesses (tag boxes, bylines, date lines) only for pages no description reads.
     hints = read_hints(root) if fields is None else None
     article.authors = _authors(root, meta, hints, portal, fields)
-    article.tags = _tags(root, meta, hints, fields)
     article.section = (
         (_first_text(root, fields.get("section")) if fields else None)
         or text_value(meta.jsonld.get("articleSection")) or meta.first(SECTION_META)
@@ -419,6 +424,8 @@ def read_page(
         article.extraction = "generic"
     else:
         article.extraction = f"portal:{fields.version}"
+    article.tags = _tags(root, meta, fields, url, headline_element(root, article.title),
+                         containers)
     article.date_candidates = _date_candidates(
         root, meta, hints, url, fields, article_zone(root, article.title, containers, rules))
     article.images = _images(containers[0] if containers else None, meta, url)
