@@ -33,6 +33,7 @@ class Rules:
     credit: tuple[re.Pattern[str], ...]
     credit_line: tuple[re.Pattern[str], ...]
     closing_byline: re.Pattern[str] | None
+    closing_initials: re.Pattern[str] | None
     hidden: tuple[str, ...]
     hidden_prose_chars: int
     link_line_min_words: int
@@ -108,6 +109,8 @@ def compile_rules(raw: dict[str, Any], extra: dict[str, Any] | None = None) -> R
         credit=_patterns(raw.get("credit", [])),
         credit_line=_patterns(raw.get("credit_line", [])),
         closing_byline=re.compile(raw["closing_byline"]) if raw.get("closing_byline") else None,
+        closing_initials=re.compile(raw["closing_initials"], re.IGNORECASE)
+        if raw.get("closing_initials") else None,
         hidden=tuple(raw.get("hidden", [])),
         hidden_prose_chars=int(raw.get("hidden_prose_chars", 300)),
         link_line_min_words=int(link_line.get("min_words", 3)),
@@ -192,10 +195,17 @@ def split_credit(paragraphs: list[str], rules: Rules) -> tuple[list[str], str | 
 
 
 def drop_closing_byline(paragraphs: list[str], rules: Rules) -> list[str]:
-    """The body without a last line that is only a name in capitals (the reporter's byline)."""
+    """The body without a last line that is only a name in capitals (the reporter's byline),
+    and without the initials closing its last paragraph ("... masing-masing. (ren)"), unless
+    those are a source credit ("(ant)", "(Reuters)"), which the reader keeps."""
     if paragraphs and rules.closing_byline and rules.closing_byline.match(paragraphs[-1]):
-        return paragraphs[:-1]
-    return paragraphs
+        paragraphs = paragraphs[:-1]
+    if not paragraphs or rules.closing_initials is None:
+        return paragraphs
+    tail = paragraphs[-1][-200:]
+    if any(pattern.search(tail) for pattern in rules.credit):
+        return paragraphs
+    return [*paragraphs[:-1], rules.closing_initials.sub("", paragraphs[-1])]
 
 
 def _credit_text(match: re.Match[str]) -> str:

@@ -56,6 +56,17 @@ DROPPED = [
     "Loading...",
     "Simak Lifestyle Populer Lainnya",
     "(fyk/ash)",
+    "[ian]",
+    "(kha.-)",
+    "ADVERTISING",
+    "Senin, 1 Maret 2021 08:15 Penulis: Laras Wibisono",
+    "** #JagaJarak",
+    "Halaman Selanjutnya Warga Kembali ke Rumah",
+    "PREV",
+    "3/12",
+    "Scroll ke bawah untuk membaca informasi selengkapnya.",
+    "Perahu nelayan di Teluk Kendari. ©Aksi.id/Laras Wibisono",
+    "Wali Kota Kendari © Suara.com/Budi",
 ]
 
 # Lines after which the article has ended.
@@ -83,6 +94,8 @@ KEPT = [
     "Komentar warga di media sosial beragam, sebagian besar mendukung langkah itu.",
     "Halaman sekolah itu dipenuhi air setinggi lutut sejak pagi.",
     "DINI TEJA bukan satu-satunya wartawan yang hadir.",
+    "Pada 12 Maret, Ia menyebut angka 1/3 dari total anggaran belum terserap hingga kini.",
+    "Next, pemerintah akan menyiapkan tambahan pasokan es balok bagi nelayan.",
 ]
 
 
@@ -163,6 +176,17 @@ def test_credit(last: str, credit: str | None, kept: bool) -> None:
 def test_closing_byline_in_capitals_leaves_the_body() -> None:
     assert drop_closing_byline(["Paragraf.", "DINI TEJA"], RULES) == ["Paragraf."]
     assert drop_closing_byline(["Paragraf.", "Kata Dini."], RULES) == ["Paragraf.", "Kata Dini."]
+
+
+@pytest.mark.parametrize("last,kept", [
+    ("Warga kembali ke rumah masing-masing. (ren)", "Warga kembali ke rumah masing-masing."),
+    ('"Kami siap," ujar dia. [ang]', '"Kami siap," ujar dia.'),
+    ("Pembangunan dimulai tahun ini. (Mvi/Ali)", "Pembangunan dimulai tahun ini."),
+    ("Para pejabat menolak berkomentar. (ant)", "Para pejabat menolak berkomentar. (ant)"),
+    ("Harga beras kelas medium (MBR) naik.", "Harga beras kelas medium (MBR) naik."),
+])
+def test_closing_initials_leave_the_last_paragraph(last: str, kept: str) -> None:
+    assert drop_closing_byline(["Paragraf.", last], RULES) == ["Paragraf.", kept]
 
 
 def test_portal_rules_add_to_the_shared_ones() -> None:
