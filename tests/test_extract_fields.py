@@ -118,7 +118,7 @@ GENERIC_PAGE = """<html><body>
 <div class="topbar"><span class="date">Kamis, 26 November 2020</span></div>
 <div class="main"><div class="story">
   <h1>Warga Bantaran Kali Code Bersihkan Sampah Sisa Banjir</h1>
-  <div class="info-detail">Rabu, 25 November 2020 | 16:05 WIB</div>
+  <div class="info-detail">Penulis: Budi Santoso</div>
   {dateline}
   <div class="story-text">
     <p>YOGYAKARTA - Ratusan warga bantaran Kali Code turun ke sungai pada Rabu pagi untuk

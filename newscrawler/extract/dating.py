@@ -16,7 +16,9 @@ from newscrawler.portals import DEFAULT_TIMEZONE, Portal
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SOURCE_ORDER = ("jsonld", "meta", "time", "text", "url")
+# "script": a tracker's variable in a page script ("publishDate"), local time.
+DEFAULT_SOURCE_ORDER = ("jsonld", "meta", "time", "text", "script", "url")
+MACHINE_SOURCES = frozenset({"jsonld", "meta", "time", "script"})
 DISAGREEMENT = timedelta(days=1)
 
 
@@ -24,10 +26,9 @@ def _as_datetime(value: datetime | date) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-def _choose(
-    candidates: list[tuple[str, str]], order: tuple[str, ...], now: datetime | None, portal_tz
-) -> tuple[datetime | date | None, str | None, datetime | date | None]:
-    """(value, source, visible text value) of the most trusted readable candidate."""
+def _parse_all(candidates: list[tuple[str, str]], now: datetime | None, portal_tz
+               ) -> dict[str, datetime | date]:
+    """The first readable value of each source."""
     parsed: dict[str, datetime | date] = {}
     for source, text in candidates:
         if source in parsed:
@@ -35,10 +36,34 @@ def _choose(
         value = parse_date(text, now, default_tz=portal_tz)
         if value is not None:
             parsed[source] = value
+    return parsed
+
+
+def _choose(parsed: dict[str, datetime | date], order: tuple[str, ...]
+            ) -> tuple[datetime | date | None, str | None]:
+    """(value, source) of the most trusted readable candidate. A day alone (a URL, a date-only
+    meta) gives way to the visible line printing a time on that day."""
     for source in order:
         if source in parsed:
-            return parsed[source], source, parsed.get("text")
-    return None, None, None
+            value, visible = parsed[source], _as_datetime(parsed.get("text"))
+            if not isinstance(value, datetime) and visible and visible.date() == value:
+                return visible, "text"
+            return value, source
+    return None, None
+
+
+def _with_seconds(value: datetime, source: str, parsed: dict[str, datetime | date]
+                  ) -> tuple[datetime, str]:
+    """A visible line shows minutes; a machine date of the very same minute (same wall clock
+    and offset) may give its seconds: "Rabu, 17 Juni 2020 11:36" and "2020-06-17 11:36:30"."""
+    if source != "text":
+        return value, source
+    for machine in MACHINE_SOURCES & parsed.keys():
+        exact = _as_datetime(parsed[machine])
+        if exact and exact.second and exact.utcoffset() == value.utcoffset() and (
+                exact.replace(second=0, microsecond=0) == value.replace(second=0, microsecond=0)):
+            return exact, machine
+    return value, source
 
 
 def _in_portal_zone(value: datetime | date, portal_tz) -> datetime | date:
@@ -68,10 +93,13 @@ def resolve_dates(article: Article, now: datetime | None = None, portal: Portal 
     order = tuple(portal.date_sources) if portal and portal.date_sources else DEFAULT_SOURCE_ORDER
     for field_name in ("published", "modified"):
         candidates = [(s, t) for f, s, t in article.date_candidates if f == field_name]
-        value, source, visible = _choose(candidates, order, now, portal_tz)
+        parsed = _parse_all(candidates, now, portal_tz)
+        value, source = _choose(parsed, order)
         if value is None:
             continue
-        chosen, shown = _as_datetime(value), visible and _as_datetime(visible)
+        if isinstance(value, datetime):
+            value, source = _with_seconds(value, source, parsed)
+        chosen, shown = _as_datetime(value), _as_datetime(parsed.get("text"))
         relabelled = chosen and shown and source != "text" and _mislabelled_local(chosen, shown)
         value = relabelled or _in_portal_zone(value, portal_tz)
         chosen = _as_datetime(value)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 
 from newscrawler.extract.document import Element, element_text
 
@@ -20,6 +21,13 @@ from newscrawler.extract.document import Element, element_text
 AUTHOR_CLASSES = ("author-name", "byline__author", "author", "penulis", "byline__name")
 DATE_CLASSES = ("entry-date", "post-date", "date", "time", "tanggal")
 MAX_DATE_CHARS = 100
+# Below the headline, a date line is looked for among this many elements, until prose starts.
+DATE_LINE_REACH = 60
+DATE_LINE_ABOVE = 4
+PROSE_CHARS = 150
+# A date line holds a clock time and a year: the cheap test before a text is parsed as a date.
+_CLOCK_AND_YEAR = re.compile(r"(?=.*\b\d{1,2}[:.]\d{2}\b)(?=.*\b(?:19|20)\d{2}\b)", re.S)
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
 
 # A cheap first test of a class attribute: might it name one of the places above?
 _CLASS_HINT = re.compile("author|penulis|byline|date|time|tanggal", re.I)
@@ -48,6 +56,36 @@ class Hints:
     def time_datetime(self, place: Callable[[Element], int | None]) -> str | None:
         """The first <time datetime="..."> that `place` puts in the article."""
         return next((el.get("datetime") for el in self.times if place(el) is not None), None)
+
+
+def date_line_below(headline: Element | None, is_dated: Callable[[str], bool]) -> str | None:
+    """The first short line under the headline that reads as a date with a time ("Rabu, 4
+    November 2015 | 21:04 WIB", "Yaumil Azis | 2020-12-15 07:30"), before the article's prose
+    starts, else just above the headline: where a reader looks for it, whatever the template
+    calls the element."""
+    if headline is None:
+        return None
+    for el in headline.xpath(f"following::*[position() <= {DATE_LINE_REACH}]"):
+        if el.tag in _NOT_TEXT:
+            continue
+        text = element_text(el)
+        if el.tag == "p" and len(text) > PROSE_CHARS:
+            break
+        if _is_date_line(text, is_dated):
+            return text
+    # Just above the headline, in the block holding it (some templates print it there), nearest
+    # first; not the page header's clock.
+    block = next(islice(headline.iterancestors(), 1, None), None)
+    if block is None or block.tag in ("body", "html"):
+        return None
+    inside = set(block.iterdescendants())
+    above = headline.xpath(f"preceding::*[position() <= {DATE_LINE_ABOVE}]")
+    return next((text for el in reversed(above) if el in inside and el.tag not in _NOT_TEXT
+                 for text in [element_text(el)] if _is_date_line(text, is_dated)), None)
+
+
+def _is_date_line(text: str, is_dated: Callable[[str], bool]) -> bool:
+    return len(text) < MAX_DATE_CHARS and bool(_CLOCK_AND_YEAR.match(text)) and is_dated(text)
 
 
 def _link_texts(el: Element) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from urllib.parse import urljoin, urlsplit
 
@@ -21,6 +22,7 @@ from lxml import etree
 from parsel.csstranslator import HTMLTranslator
 
 from newscrawler.boilerplate import Rules, rules_for
+from newscrawler.dates import parse_date
 from newscrawler.extract import generic
 from newscrawler.extract.document import (
     Element,
@@ -33,7 +35,7 @@ from newscrawler.extract.document import (
     parse,
     text_content,
 )
-from newscrawler.extract.hints import Hints, read_hints
+from newscrawler.extract.hints import Hints, date_line_below, read_hints
 from newscrawler.extract.metadata import (
     AUTHOR_META,
     DESCRIPTION_META,
@@ -72,6 +74,10 @@ HEADER_LINES = 8
 # Chars of a hidden element's text looked for elsewhere in the container (is it a copy?).
 HIDDEN_PROBE = 80
 HEADER_LINE_WORDS = 15
+RUBRIC_CHARS = 20  # "In Picture: " before a headline shown without a heading tag
+SCRIPT_DATE = re.compile(
+    r"""["']?(?:publishDate|publishedDate|publish_date|published_at)["']?\s*[:=]\s*"""
+    r"""["'](\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)["']""")
 URL_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
 _TRANSLATOR = HTMLTranslator()
 
@@ -217,9 +223,22 @@ def _tags(root: Element, meta: Metadata, fields: SelectorSet | None, url: str,
 
 
 def headline_element(root: Element, title: str | None) -> Element | None:
-    """The element showing the headline: its H1, or the H2 where the H1 is the section."""
-    return next((h for tag in ("h1", "h2") for h in root.iter(tag)
-                 if title and element_text(h) == title), None)
+    """The element showing the headline: its H1, or the H2 where the H1 is the section; on
+    templates without either, the first block whose own text is the headline, maybe after a
+    rubric ("In Picture: <headline>"), not a link to the article in a list."""
+    if not title:
+        return None
+    heading = next((h for tag in ("h1", "h2") for h in root.iter(tag)
+                    if element_text(h) == title), None)
+    if heading is not None:
+        return heading
+    body = root.find("body")
+    for el in body.iter() if body is not None else ():
+        own = normalize_space(el.text) if isinstance(el.tag, str) and el.tag != "a" else ""
+        if own.endswith(title) and len(own) <= len(title) + RUBRIC_CHARS and not any(
+                a.tag == "a" for a in el.iterancestors()):
+            return el
+    return None
 
 
 def article_zone(root: Element, title: str | None, containers: list[Element], rules: Rules
@@ -261,9 +280,21 @@ def article_zone(root: Element, title: str | None, containers: list[Element], ru
     return place
 
 
+def _script_dates(root: Element) -> list[str]:
+    """Publication times a page's scripts hold for its trackers (`"publishDate": "2020-06-17
+    11:36:30"` on the KLY portals): machine dates where no meta tag has one."""
+    return [m.group(1) for script in root.iter("script") if script.text
+            for m in SCRIPT_DATE.finditer(script.text)]
+
+
+def reads_as_moment(text: str) -> bool:
+    return isinstance(parse_date(text), datetime)
+
+
 def _date_candidates(
     root: Element, meta: Metadata, hints: Hints | None, url: str,
     fields: SelectorSet | None, place: Callable[[Element], int | None],
+    headline: Element | None,
 ) -> list[list[str]]:
     """Every date the page prints, as [field, source, text], in the order of trust."""
     found: list[list[str]] = []
@@ -284,8 +315,11 @@ def _date_candidates(
     if time_datetime:
         found.append(["published", "time", time_datetime])
     date_line = hints.date_line(place) if hints else None
+    if hints and not date_line:
+        date_line = date_line_below(headline, reads_as_moment)
     if date_line:
         found.append(["published", "text", date_line])
+    found += [["published", "script", value] for value in _script_dates(root)[:1]]
     match = URL_DATE.search(urlsplit(url).path)
     if match:
         year, month, day = match.groups()
@@ -424,10 +458,11 @@ def read_page(
         article.extraction = "generic"
     else:
         article.extraction = f"portal:{fields.version}"
-    article.tags = _tags(root, meta, fields, url, headline_element(root, article.title),
-                         containers)
+    headline = headline_element(root, article.title)
+    article.tags = _tags(root, meta, fields, url, headline, containers)
     article.date_candidates = _date_candidates(
-        root, meta, hints, url, fields, article_zone(root, article.title, containers, rules))
+        root, meta, hints, url, fields, article_zone(root, article.title, containers, rules),
+        headline)
     article.images = _images(containers[0] if containers else None, meta, url)
     article.paragraphs = after_headline(
         body_paragraphs(containers, rules, fields.remove if fields else ()), article.title)
