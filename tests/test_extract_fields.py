@@ -24,7 +24,9 @@ from newscrawler.extract.reader import _people, after_headline, strip_site_suffi
     (["Liputan6.com"], []),
     (["Editor: Ade Marboen"], []),
     (["Kabar Priangan"], []),  # the site itself
-    (["Redaksi Aksi", "redaksi aksi"], ["Redaksi Aksi"]),
+    (["Laras Wibisono", "laras wibisono"], ["Laras Wibisono"]),
+    (["Redaksi Aksi"], []),  # the desk, not a person
+    (["PT. VIVA MEDIA BARU"], []),  # the publisher
 ])
 def test_people_in_bylines(bylines: list[str], people: list[str]) -> None:
     assert _people(bylines, {"kabar priangan"}) == people

@@ -18,9 +18,20 @@ from newscrawler.extract.document import Element, element_text
 
 # Class tokens, most trusted first. An author box gives its links (or its text when it has
 # none); a date element its text.
-AUTHOR_CLASSES = ("author-name", "byline__author", "author", "penulis", "byline__name")
+AUTHOR_CLASSES = ("author-name", "byline__author", "author", "penulis", "byline__name",
+                  "reporter", "writer")
 DATE_CLASSES = ("entry-date", "post-date", "date", "time", "tanggal")
 MAX_DATE_CHARS = 100
+LABEL_INSIDE = re.compile(r"\b(?:penulis|reporter|pewarta|oleh|wartawan)\s*:\s*", re.I)
+# A byline in a photo's box is the photo's credit.
+PICTURE_NAMES = re.compile(r"\b(?:photo|foto|caption|image|gambar)\b", re.I)
+PICTURE_LEVELS = 3
+# A byline with its label, looked for among this many elements after the headline.
+BYLINE_REACH = 600
+MAX_BYLINE_CHARS = 80
+BYLINE_LABEL = re.compile(
+    r"^(?:penulis|reporter|pewarta|oleh|wartawan|laporan wartawan|ditulis oleh|by)\s*:?\s+\w",
+    re.I)
 # Below the headline, a date line is looked for among this many elements, until prose starts.
 DATE_LINE_REACH = 60
 DATE_LINE_ABOVE = 4
@@ -30,7 +41,7 @@ _CLOCK_AND_YEAR = re.compile(r"(?=.*\b\d{1,2}[:.]\d{2}\b)(?=.*\b(?:19|20)\d{2}\b
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template"})
 
 # A cheap first test of a class attribute: might it name one of the places above?
-_CLASS_HINT = re.compile("author|penulis|byline|date|time|tanggal", re.I)
+_CLASS_HINT = re.compile("author|penulis|byline|reporter|writer|date|time|tanggal", re.I)
 _ITEMPROPS = frozenset({"author", "datePublished"})
 
 
@@ -88,6 +99,22 @@ def _is_date_line(text: str, is_dated: Callable[[str], bool]) -> bool:
     return len(text) < MAX_DATE_CHARS and bool(_CLOCK_AND_YEAR.match(text)) and is_dated(text)
 
 
+def labelled_bylines(headline: Element | None) -> list[str]:
+    """The short lines after the headline that name the writer with a label ("Reporter :
+    Supriatin", "Pewarta: Monalisa", "Oleh : Maya Sofia"), in the header or closing the body,
+    in page order."""
+    if headline is None:
+        return []
+    return [text for el in headline.xpath(f"following::*[position() <= {BYLINE_REACH}]")
+            if el.tag not in _NOT_TEXT for text in [element_text(el)]
+            if len(text) <= MAX_BYLINE_CHARS and BYLINE_LABEL.match(text)]
+
+
+def _in_picture(el: Element) -> bool:
+    return any(a.tag == "figure" or PICTURE_NAMES.search(a.get("class") or "")
+               for a in islice(el.iterancestors(), PICTURE_LEVELS))
+
+
 def _link_texts(el: Element) -> list[str]:
     anchors = [el] if el.tag == "a" else el.iter("a")
     return [t for t in map(element_text, anchors) if t]
@@ -134,13 +161,19 @@ def read_hints(root: Element) -> Hints:
         tokens = set((el.get("class") or "").lower().split())
         if el.tag == "time" and el.get("datetime"):
             hints.times.append(el)
-        if "author" in rel:
+        if _in_picture(el):  # a photo's credit ("KOMPAS.com/Name") names no writer
+            pass
+        elif "author" in rel:
             authors.setdefault(0, []).append(element_text(el))
         elif itemprop == "author":
             named = [element_text(n) for n in el.iterdescendants() if n.get("itemprop") == "name"]
             authors.setdefault(1, []).extend(named or [element_text(el)])
-        elif (rank := _rank(tokens, AUTHOR_CLASSES, "author")) is not None:
-            authors.setdefault(2 + rank, []).extend(_link_texts(el) or [element_text(el)])
+        elif (rank := _rank(tokens, AUTHOR_CLASSES, "author")) is not None or (
+                rank := _rank(tokens, (), "reporter")) is not None:
+            text = element_text(el)
+            labelled = LABEL_INSIDE.search(text)  # "GAYA | 17 Juni 2021 Reporter : Name"
+            authors.setdefault(2 + rank, []).extend(
+                [text] if labelled else _link_texts(el) or [text])
         if itemprop == "datepublished" and el.tag != "meta":
             hints.date_lines.append((0, el))
         elif (rank := _rank(tokens, DATE_CLASSES, "date")) is not None:

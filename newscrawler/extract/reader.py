@@ -35,7 +35,13 @@ from newscrawler.extract.document import (
     parse,
     text_content,
 )
-from newscrawler.extract.hints import Hints, date_line_below, read_hints
+from newscrawler.extract.hints import (
+    LABEL_INSIDE,
+    Hints,
+    date_line_below,
+    labelled_bylines,
+    read_hints,
+)
 from newscrawler.extract.metadata import (
     AUTHOR_META,
     DESCRIPTION_META,
@@ -67,6 +73,17 @@ AUTHOR_ROLE = re.compile(
     r"^(kontributor|koresponden|wartawan|jurnalis|tim|editor|redaktur|penyunting)\b", re.I)
 # "Fino Yurio Kristo - detikinet": the desk after the name is not part of it.
 AUTHOR_DESK = re.compile(r"\s+[-–|]\s+\S+$")
+# The next credit on the same line ends the writer's names: "Masriadi Editor : Ervan Hardoko".
+NEXT_CREDIT = re.compile(
+    r"\s+(?:editor|penyunting|redaktur|sumber|fotografer|foto)\s*:", re.I)
+# A day's name standing as a part of a byline ("Reporter : X | Jumat, 19 Juni 2015").
+DAY_NAME = re.compile(r"^(?:senin|selasa|rabu|kamis|jum.?at|sabtu|minggu|monday|tuesday|"
+                      r"wednesday|thursday|friday|saturday|sunday)$", re.I)
+# "Fakhrizal Fakhri Jurnalis": the role after the name.
+TRAILING_ROLE = re.compile(r"\s+(?:jurnalis|reporter|wartawan|kontributor|penulis)$", re.I)
+# A company, not a person: "PT. VIVA MEDIA BARU", "Kompas Cyber Media".
+ORGANISATION = re.compile(r"\b(?:PT|CV|Tbk|Media|Cyber|Group|Grup|Network|Redaksi|Newsroom|"
+                          r"Corp|Inc|Ltd|Facebook|Twitter|Instagram|Google)\b\.?", re.I)
 # An account name ("prwir", "admin"), not a person's: one lower-case word.
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_.]+$")
 # A container's header: at most this many lines of at most this many words before the headline.
@@ -174,7 +191,7 @@ def _title(root: Element, meta: Metadata, portal: Portal | None) -> str | None:
 
 def _authors(
     root: Element, meta: Metadata, hints: Hints | None, portal: Portal | None,
-    fields: SelectorSet | None,
+    fields: SelectorSet | None, headline: Element | None,
 ) -> list[str]:
     """The byline's people. Where the portal's selectors name the byline, they decide (no byline
     there: no author, whatever the metadata says of the publisher)."""
@@ -185,9 +202,15 @@ def _authors(
         # closing "Reporter: ..." line).
         found = (_people(_texts(root, css), site) for css in fields.get("authors"))
         return next((people for people in found if people), [])
-    raw = names(meta.jsonld.get("author")) or [
-        v for name in AUTHOR_META for v in meta.all(name)] or (hints.authors if hints else [])
-    return _people(raw, site)
+    sources = (  # the first that names a person: visible bylines before the meta tags, which
+        # often name the publisher ("Kompas Cyber Media") or its Facebook page
+        lambda: [names(meta.jsonld.get("author"))],
+        lambda: [hints.authors] if hints else [],
+        lambda: [[line] for line in labelled_bylines(headline)] if hints else [],
+        lambda: [[v for name in AUTHOR_META for v in meta.all(name)]],
+    )
+    return next((people for source in sources for bylines in source()
+                 if (people := _people(bylines, site))), [])
 
 
 def _people(bylines: list[str], site_names: set[str]) -> list[str]:
@@ -195,7 +218,11 @@ def _people(bylines: list[str], site_names: set[str]) -> list[str]:
     accounts and the site itself left out; "A dan B" is two people."""
     cleaned = []
     for value in bylines:
-        value = AUTHOR_DESK.sub("", AUTHOR_PREFIX.sub("", normalize_space(value)))
+        value = normalize_space(value)
+        labelled = LABEL_INSIDE.search(value)  # "GAYA | 17 Juni 2021 Reporter : Tantri S"
+        value = NEXT_CREDIT.split(value[labelled.end():] if labelled else value)[0]
+        value = AUTHOR_DESK.sub("", AUTHOR_PREFIX.sub("", value))
+        value = TRAILING_ROLE.sub("", value)
         for part in AUTHOR_SPLIT.split(value):
             part = part.strip(" ,|-:")
             if _is_person(part, site_names):
@@ -207,7 +234,9 @@ def _is_person(name: str, site_names: set[str]) -> bool:
     """A byline part that names a person: not the site, a role, an account or a URL."""
     return bool(name) and len(name) < 60 and "://" not in name and "@" not in name and (
         name.casefold() not in site_names) and not AUTHOR_ROLE.match(name) and (
-        not ACCOUNT_NAME.match(name)) and not DOMAIN_LIKE.search(name)
+        not ACCOUNT_NAME.match(name)) and not DOMAIN_LIKE.search(name) and (
+        not ORGANISATION.search(name)) and not any(c.isdigit() for c in name) and (
+        not DAY_NAME.match(name))
 
 
 def _tags(root: Element, meta: Metadata, fields: SelectorSet | None, url: str,
@@ -444,7 +473,6 @@ def read_page(
     )
     # Layout guesses (tag boxes, bylines, date lines) only for pages no description reads.
     hints = read_hints(root) if fields is None else None
-    article.authors = _authors(root, meta, hints, portal, fields)
     article.section = (
         (_first_text(root, fields.get("section")) if fields else None)
         or text_value(meta.jsonld.get("articleSection")) or meta.first(SECTION_META)
@@ -459,6 +487,7 @@ def read_page(
     else:
         article.extraction = f"portal:{fields.version}"
     headline = headline_element(root, article.title)
+    article.authors = _authors(root, meta, hints, portal, fields, headline)
     article.tags = _tags(root, meta, fields, url, headline, containers)
     article.date_candidates = _date_candidates(
         root, meta, hints, url, fields, article_zone(root, article.title, containers, rules),
