@@ -129,3 +129,23 @@ def test_extends_names_an_existing_description_and_no_loop(tmp_path: Path) -> No
         load_portal_file(tmp_path / "a.yaml")
     with pytest.raises(PortalError, match="missing description 'nowhere'"):
         load_portal_file(tmp_path / "c.yaml")
+
+
+def _real_article_urls() -> list[str]:
+    """Article URLs read off the saved pages by the people who wrote eval/expected (not by
+    whoever wrote the patterns): the articles' own addresses and the listings' links."""
+    import json
+
+    urls = []
+    for path in sorted(EXPECTED_DIR.glob("*/*.json")):
+        expected = json.loads(path.read_text(encoding="utf-8"))
+        urls += expected.get("article_urls", []) if expected.get("kind") == "listing" else [
+            expected["url"]]
+    return urls
+
+
+def test_real_article_urls_are_articles_of_the_portal_that_owns_them() -> None:
+    urls = _real_article_urls()
+    owned = [(u, portal_for_url(u)) for u in urls if portal_for_url(u) is not None]
+    assert len(owned) > 500
+    assert [u for u, portal in owned if not portal.is_article_url(u)] == []
