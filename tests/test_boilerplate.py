@@ -60,6 +60,7 @@ DROPPED = [
     "(kha.-)",
     "ADVERTISING",
     "Senin, 1 Maret 2021 08:15 Penulis: Laras Wibisono",
+    "| 1 Maret 2021 08:15",
     "** #JagaJarak",
     "Halaman Selanjutnya Warga Kembali ke Rumah",
     "PREV",

@@ -82,8 +82,8 @@ DAY_NAME = re.compile(r"^(?:senin|selasa|rabu|kamis|jum.?at|sabtu|minggu|monday|
 # "Fakhrizal Fakhri Jurnalis": the role after the name.
 TRAILING_ROLE = re.compile(r"\s+(?:jurnalis|reporter|wartawan|kontributor|penulis)$", re.I)
 # A company, not a person: "PT. VIVA MEDIA BARU", "Kompas Cyber Media".
-ORGANISATION = re.compile(r"\b(?:PT|CV|Tbk|Media|Cyber|Group|Grup|Network|Redaksi|Newsroom|"
-                          r"Corp|Inc|Ltd|Facebook|Twitter|Instagram|Google)\b\.?", re.I)
+ORGANISATION = re.compile(r"\b(?:PT|CV|Tbk|Media|Cyber|Group|Grup|Network|Corp|Inc|Ltd|"
+                          r"Facebook|Twitter|Instagram|Google)\b\.?", re.I)
 # An account name ("prwir", "admin"), not a person's: one lower-case word.
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_.]+$")
 # A container's header: at most this many lines of at most this many words before the headline.
@@ -481,21 +481,38 @@ def read_page(
     article.credit = credit.strip(" :") or None if credit else None
     article.language = (portal.language if portal else None) or (
         (root.get("lang") or "").split("-")[0].lower() or None)
+    headline = headline_element(root, article.title)
     if not containers:
-        containers = generic.find_containers(root, rules)
+        containers = without_header_block(generic.find_containers(root, rules), headline)
         article.extraction = "generic"
     else:
         article.extraction = f"portal:{fields.version}"
-    headline = headline_element(root, article.title)
     article.authors = _authors(root, meta, hints, portal, fields, headline)
     article.tags = _tags(root, meta, fields, url, headline, containers)
     article.date_candidates = _date_candidates(
         root, meta, hints, url, fields, article_zone(root, article.title, containers, rules),
         headline)
     article.images = _images(containers[0] if containers else None, meta, url)
-    article.paragraphs = after_headline(
-        body_paragraphs(containers, rules, fields.remove if fields else ()), article.title)
+    article.paragraphs = without_bylines(after_headline(
+        body_paragraphs(containers, rules, fields.remove if fields else ()), article.title),
+        article.authors)
     return article
+
+
+def without_header_block(containers: list[Element], headline: Element | None
+                         ) -> list[Element]:
+    """The generic finder's blocks without the one holding the headline, when others hold the
+    text: that block is the article's header (headline, standfirst, kicker), not its body."""
+    if headline is None or len(containers) < 2:
+        return containers
+    above = set(headline.iterancestors())
+    return [c for c in containers if c not in above]
+
+
+def without_bylines(paragraphs: list[str], authors: list[str]) -> list[str]:
+    """The body without lines that are only a writer's name (a byline standing in it)."""
+    names = {a.casefold() for a in authors}
+    return [p for p in paragraphs if p.casefold() not in names]
 
 
 def after_headline(paragraphs: list[str], title: str | None) -> list[str]:

@@ -1,0 +1,27 @@
+"""The body on pages no description reads, in shapes written here: the block holding the
+headline (kicker, standfirst) is its header, not its body; a byline, a date line and the links
+of a page-by-page viewer standing among the paragraphs are not text."""
+
+from __future__ import annotations
+
+from newscrawler.extract import extract
+
+TITLE = "Perabot Tembaga Bisa Kurangi Paparan Virus"
+PARAGRAPHS = [
+    f"Paragraf ke-{i}: para peneliti menemukan permukaan tembaga membunuh virus lebih cepat "
+    "dibanding baja tahan karat, sehingga gagang pintu dan keran dari tembaga kian diminati."
+    for i in range(1, 5)]
+
+
+def test_header_block_byline_date_and_viewer_links_are_not_body() -> None:
+    html = f"""<html><head><title>{TITLE}</title></head><body><div class="artikel">
+    <div class="kepala"><h1>{TITLE}</h1><p>Kuningan dan tembaga lama dikenal bermanfaat.</p></div>
+    <div class="gambar"><img src="/a.jpg"><ul class="slides"><li><a href="/a">INTRO</a></li>
+      <li><a href="/a/1">1</a></li><li><a href="/a/2">2</a></li></ul></div>
+    <div class="isi"><div class="penulis"><div>Mutia Nugraheni</div>
+      <div>| 21 September 2020 16:04</div></div>
+      {"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</div></div></body></html>"""
+    article = extract(html, "https://www.suara.com/lifestyle/2020/09/21/160400/perabot-tembaga")
+    assert article.body == "\n\n".join(PARAGRAPHS)
+    assert article.published == "2020-09-21T16:04:00+07:00"
+    assert article.authors == ["Mutia Nugraheni"]
