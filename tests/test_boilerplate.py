@@ -163,6 +163,8 @@ def test_dateline_alone_joins_the_next_paragraph() -> None:
     ("Sumber: Pemerintah Kota Cekmekoy", "Pemerintah Kota Cekmekoy", False),
     ("Sumber : Antara", "Antara", False),
     ("ANTARA", "ANTARA", False),
+    ("(Football Italia)", "Football Italia", False),
+    ("(The Jakarta Post)", "The Jakarta Post", False),
     ("Penyerahan berlangsung damai. (ds/sumber iNews.id)", "iNews.id", True),
     ("Panen berlangsung sepekan. (lw/sumber Antara)", "Antara", True),
     ("Para pejabat menolak berkomentar. (Reuters)", "Reuters", True),

@@ -25,3 +25,18 @@ def test_header_block_byline_date_and_viewer_links_are_not_body() -> None:
     assert article.body == "\n\n".join(PARAGRAPHS)
     assert article.published == "2020-09-21T16:04:00+07:00"
     assert article.authors == ["Mutia Nugraheni"]
+
+
+def test_later_sections_loaded_on_scroll_are_the_article() -> None:
+    sections = [PARAGRAPHS[:2], PARAGRAPHS[2:3], PARAGRAPHS[3:]]
+    boxes = "".join(
+        f'<div class="bagian teks-artikel"{" id=list-pagination" if i else ""}>'
+        f'<div class="jeda"><small>{i + 1} dari 3 halaman</small></div>'
+        + "".join(f"<p>{p}</p>" for p in part) + "</div>"
+        for i, part in enumerate(sections))
+    html = f"""<html><head><title>{TITLE}</title></head><body><div class="utama">
+    <div class="judul"><h1>{TITLE}</h1></div><div class="bagian-bagian">{boxes}</div>
+    <div class="lain"><a href="/x">Berita lain yang juga menarik dibaca hari ini</a></div>
+    </div></body></html>"""
+    article = extract(html, "https://kaltim.tribunnews.com/2020/12/15/perabot-tembaga")
+    assert article.body == "\n\n".join(PARAGRAPHS)

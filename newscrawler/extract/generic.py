@@ -63,6 +63,7 @@ ALTERNATIVE_SHARE = 0.75  # ... scoring at least this share of the best
 MIN_ALTERNATIVES = 3  # ... this many in one ancestor make it the container
 KNOWN_CONTAINER_SHARE = 0.6
 SIBLING_SHARE = 0.2
+CONTINUATION_MAX_LINK_DENSITY = 0.5
 _SENTENCE_END = re.compile(r"[.!?\"”')]\s*$")
 
 
@@ -201,6 +202,9 @@ def _siblings_with_prose(top: Element, vote: _Vote) -> list[Element]:
         if sibling is top:
             kept.append(top)
             continue
+        if _is_continuation(sibling, top, vote):
+            kept.append(sibling)
+            continue
         if sibling not in vote.scores:
             continue
         density = vote.link_density(sibling)
@@ -212,6 +216,15 @@ def _siblings_with_prose(top: Element, vote: _Vote) -> list[Element]:
         if scores_well or is_prose:
             kept.append(sibling)
     return kept
+
+
+def _is_continuation(sibling: Element, top: Element, vote: _Vote) -> bool:
+    """A block of the top candidate's very class holding prose of its own: the next page or
+    section of the article, loaded as the reader scrolls. Its name (`list-pagination`) kept its
+    paragraphs from voting; the class it shares with the article says what it is."""
+    return bool(sibling.get("class")) and sibling.get("class") == top.get("class") and (
+        vote.prose(sibling) >= MIN_CANDIDATE_PROSE
+        and vote.link_density(sibling) < CONTINUATION_MAX_LINK_DENSITY)
 
 
 def _known_container(rules: Rules, vote: _Vote, best_prose: int) -> Element | None:
