@@ -40,3 +40,17 @@ def test_later_sections_loaded_on_scroll_are_the_article() -> None:
     </div></body></html>"""
     article = extract(html, "https://kaltim.tribunnews.com/2020/12/15/perabot-tembaga")
     assert article.body == "\n\n".join(PARAGRAPHS)
+
+
+def test_a_photo_story_keeps_its_item_titles_a_lone_closing_heading_goes() -> None:
+    items = [f"{i}. Momen warga memanen ikan cakalang di Teluk Kendari hari ke-{i}."
+             for i in range(1, 4)]
+    pictures = "".join(f'<h2>{t}</h2><figure><img src="/f{i}.jpg"></figure>'
+                       for i, t in enumerate(items))
+    html = f"""<html><head><title>{TITLE}</title></head><body><div class="utama">
+    <h1>{TITLE}</h1><div class="isi-berita">{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}
+    {pictures}</div></div></body></html>"""
+    url = "https://www.suara.com/foto/2020/06/17/115000/momen-panen-cakalang"
+    assert extract(html, url).body == "\n\n".join(PARAGRAPHS + items)
+    lone = html.replace(pictures, '<h2>Video Panen Cakalang</h2><figure><img src="/v.jpg"></figure>')
+    assert extract(lone, url).body == "\n\n".join(PARAGRAPHS)

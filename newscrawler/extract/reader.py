@@ -421,8 +421,9 @@ def body_paragraphs(
 ) -> list[str]:
     """The body's lines, boilerplate elements and related headlines (link-only lines) left out.
 
-    Headings that close the body (a last section holding only a picture or a video under its
-    title) head nothing the reader gets: they go too.
+    A heading closing the body (a last section holding only a picture or a video under its
+    title) heads nothing the reader gets: it goes too. A run of headings closing it stays: the
+    titles of a photo story's items, each over its picture, are what the reader reads there.
     """
     kept: list[Line] = []
     for container in containers:
@@ -434,7 +435,7 @@ def body_paragraphs(
             )
             if not is_link_line and not rules.is_dropped(line.text):
                 kept.append(line)
-    while kept and kept[-1].heading:
+    if kept and kept[-1].heading and not (len(kept) > 1 and kept[-2].heading):
         kept.pop()
     return [line.text for line in kept]
 
