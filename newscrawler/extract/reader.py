@@ -243,8 +243,10 @@ def _tags(root: Element, meta: Metadata, fields: SelectorSet | None, url: str,
           headline: Element | None, containers: list[Element]) -> list[str]:
     """The article's tag links: the portal's selectors where they name them, else the page's
     tag box (generic pages), else the metadata's article:tag and keywords."""
-    if fields and fields.get("tags"):
-        found = _all_texts(root, fields.get("tags"))
+    if fields and fields.get("tags"):  # the selectors, else the page's tag box (an older
+        # template of the portal) but not the metadata: the selectors said where tags are shown
+        found = _all_texts(root, fields.get("tags")) or article_tags(
+            url, root, headline, containers[0] if containers else None)
     else:
         found = article_tags(url, root, headline, containers[0] if containers else None) or (
             meta.all("article:tag") or keywords(meta.jsonld.get("keywords")))
@@ -344,8 +346,8 @@ def _date_candidates(
     if time_datetime:
         found.append(["published", "time", time_datetime])
     date_line = hints.date_line(place) if hints else None
-    if hints and not date_line:
-        date_line = date_line_below(headline, reads_as_moment)
+    if not date_line and not any(f == "published" and s == "text" for f, s, _ in found):
+        date_line = date_line_below(headline, reads_as_moment)  # where a reader looks for it
     if date_line:
         found.append(["published", "text", date_line])
     found += [["published", "script", value] for value in _script_dates(root)[:1]]
