@@ -21,11 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from scrapy.http import HtmlResponse
-
-from newscrawler.dates import parse_http_date
-from newscrawler.extract import ExtractError, extract
 from newscrawler.migrations import SchemaError
+from newscrawler.page import Drop, process_page
 from newscrawler.portals import Portal, PortalError, get_portal
 from newscrawler.storage import (
     Archive,
@@ -58,39 +55,20 @@ def known_portal(portal_id: str | None) -> Portal | None:
         return None
 
 
-def continues_on_next_page(stored: StoredPage, portal: Portal | None) -> bool:
-    """True when the kept page is only the first of a paginated article: the crawl read the
-    following pages too, and extracting this one alone would cut the article short."""
-    selector = portal.multipage.next_page if portal else None
-    if not selector:
-        return False
-    response = HtmlResponse(stored.page_url, body=stored.body,
-                            headers={"Content-Type": stored.headers.get("Content-Type", "")})
-    return response.css(selector).get() is not None
-
-
 def reextract_one(archive: Archive, stored: StoredPage) -> str:
-    """Extract one stored page again; what happened ("revised", "refreshed", "unchanged" or
-    "skipped_<why>"). "revised": title or body changed, the old version kept as a revision;
-    "refreshed": other fields changed (dates, authors, tags...)."""
-    portal = known_portal(stored.portal)
-    if continues_on_next_page(stored, portal):
-        return "skipped_multipage"
-    try:
-        article = extract(stored.body, stored.url, portal=portal,
-                          now=parse_http_date(stored.headers.get("Date")),
-                          content_type=stored.headers.get("Content-Type"))
-    except ExtractError as exc:
-        logger.warning("reextract: %s: %s", stored.url, exc)
-        return "skipped_not_html"
-    reason = getattr(article, "drop_reason", None)
-    if reason:
+    """Read an article's stored pages again (`process_page`, as the crawl did); what happened
+    ("revised", "refreshed", "unchanged" or "skipped_<why>"). "revised": title or body
+    changed, the old version kept as a revision; "refreshed": other fields changed."""
+    result = process_page(stored.pages, request_url=stored.url,
+                          portal=known_portal(stored.portal))
+    if isinstance(result, Drop):
         logger.warning("reextract: %s is no longer read as an article (%s): kept as stored",
-                       stored.url, reason)
-        return f"skipped_{reason}"
+                       stored.canonical_url, result.reason)
+        return f"skipped_{result.reason}"
+    article = result
     article.canonical_url = stored.canonical_url  # the archive's key stays the key
     article.portal = stored.portal
-    article.crawled_at = stored.fetched_at
+    article.pages = []  # already stored
     current = archive.article(stored.canonical_url) or {}
     if all(current.get(k) == v for k, v in stored_fields(article).items()):
         return "unchanged"

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from newscrawler.storage import db_path
@@ -23,22 +24,40 @@ def fail(message: str, code: int = 1) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Print the article on a saved page as one JSON object."""
-    from newscrawler.extract import ExtractError, extract
+    """Print the article on a saved page as one JSON object: `process_page`, as a crawl of
+    the same bytes at the same address reads them."""
+    from newscrawler.page import Drop, extract
 
     path = Path(args.file)
     try:
         html = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
     except OSError as exc:
         return fail(f"cannot read {args.file}: {exc.strerror}")
-    try:
-        article = extract(html, args.url)
-    except ExtractError as exc:
-        return fail(f"{args.file}: {exc}")
-    print(json.dumps(article.to_dict(), ensure_ascii=False, indent=None if args.compact else 2))
-    if article.drop_reason and not args.keep:
-        return fail(f"{args.file}: not an article ({article.drop_reason})")
+    result = extract(html, args.url, now=args.now)
+    article = result.article if isinstance(result, Drop) else result
+    if article is not None:
+        print(json.dumps(article.to_dict(), ensure_ascii=False,
+                         indent=None if args.compact else 2))
+    if isinstance(result, Drop) and not (args.keep and article is not None):
+        return fail(f"{args.file}: not an article ({result.reason}"
+                    + (f": {result.detail})" if result.detail else ")"))
     return 0
+
+
+def moment(text: str) -> datetime:
+    """argparse type: an HTTP date ("Wed, 25 Nov 2020 13:00:00 GMT") or ISO 8601 with a zone."""
+    from newscrawler.dates import parse_http_date
+
+    found = parse_http_date(text)
+    if found is None:
+        try:
+            found = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            found = None
+    if found is None or found.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"not a moment with a zone (HTTP date or ISO 8601): {text!r}")
+    return found
 
 
 def cmd_dates(args: argparse.Namespace) -> int:
@@ -98,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", required=True, help="the page's address (names its portal)")
     p.add_argument("--compact", action="store_true", help="one line of JSON")
     p.add_argument("--keep", action="store_true", help="exit 0 even when it is not an article")
+    p.add_argument("--now", type=moment, default=None,
+                   help="when the page was served, for relative dates ('2 jam yang lalu'): "
+                        "its HTTP Date header or ISO 8601 (default: the clock)")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser("dates", add_help=False,

@@ -15,10 +15,12 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from newscrawler.errors import NewscrawlerError
+
 logger = logging.getLogger(__name__)
 
 
-class SchemaError(RuntimeError):
+class SchemaError(NewscrawlerError):
     """An archive this code cannot open as it is (made by a newer newscrawler, or damaged)."""
 
 
@@ -189,10 +191,19 @@ def v3_run_reasons(db: sqlite_utils.Database) -> None:
     """)
 
 
+def v4_pages_of_one_fetch(db: sqlite_utils.Database) -> None:
+    """Version 4: every page of a paginated article is kept, numbered (`part`), so reextract
+    reads it whole; articles are looked up by the URL they were asked for (`url`) as well as
+    by their key, so one whose canonical link names another host is known next time."""
+    db.execute("ALTER TABLE pages ADD COLUMN part INTEGER")
+    db["articles"].create_index(["url"])
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, v1_flat_articles),
     (2, v2_linked_tables),
     (3, v3_run_reasons),
+    (4, v4_pages_of_one_fetch),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

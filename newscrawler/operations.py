@@ -17,13 +17,14 @@ import time
 from datetime import date, datetime
 from typing import Any, TextIO
 
+from newscrawler.errors import NewscrawlerError
 from newscrawler.runner import CrawlReport
 from newscrawler.storage import db_path
 
 OUTCOMES = ("new", "updated", "unchanged")
 
 
-class UsageError(ValueError):
+class UsageError(NewscrawlerError):
     """A command line that cannot be run as written (exit status 2)."""
 
 

@@ -54,9 +54,7 @@ EXTENSIONS = {
 }
 
 ITEM_PIPELINES = {
-    "newscrawler.pipelines.CleanPipeline": 100,
-    "newscrawler.pipelines.DatesPipeline": 200,
-    "newscrawler.pipelines.ValidatePipeline": 300,
+    "newscrawler.pipelines.ProcessPipeline": 100,
     "newscrawler.pipelines.DedupePipeline": 400,
     "newscrawler.pipelines.StorePipeline": 500,
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -26,6 +26,7 @@ from typing import Any
 import sqlite_utils
 import zstandard
 
+from newscrawler.errors import NewscrawlerError
 from newscrawler.items import Article, RawPage
 from newscrawler.migrations import DAY_OF, SCHEMA_VERSION, SchemaError, migrate, schema_version
 from newscrawler.stats import CrawlReport
@@ -67,13 +68,27 @@ REVISION_SQL = """
     FROM articles WHERE canonical_url = :canonical_url AND content_hash IS NOT :content_hash
 """
 PAGE_SQL = """
-    INSERT INTO pages (article, url, fetched_at, status, headers, encoding, body, run)
-    VALUES (:article, :url, :fetched_at, :status, :headers, :encoding, :body, :run)
+    INSERT INTO pages (article, url, fetched_at, status, headers, encoding, body, run, part)
+    VALUES (:article, :url, :fetched_at, :status, :headers, :encoding, :body, :run, :part)
+"""
+# The newest fetch of each article: its first page (part 1; NULL before schema 4) ...
+FIRST_PAGES_SQL = """
+    SELECT a.id, a.canonical_url, a.url, a.portal, p.id, p.url, p.fetched_at, p.status,
+           p.headers, p.encoding, p.body
+    FROM articles a JOIN pages p ON p.id = (
+        SELECT id FROM pages WHERE article = a.id AND coalesce(part, 1) = 1
+        ORDER BY fetched_at DESC, id DESC LIMIT 1)
+    WHERE a.id > ? AND (? IS NULL OR a.portal = ?) ORDER BY a.id LIMIT ?
+"""
+# ... and the later pages stored with it (a paginated article), in order.
+LATER_PAGES_SQL = """
+    SELECT article, id, url, fetched_at, status, headers, encoding, body FROM pages
+    WHERE article = ? AND id > ? AND part > 1 ORDER BY id
 """
 LOOKUP_SQL = "SELECT id, content_hash, authors, tags, images FROM articles WHERE canonical_url = ?"
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(NewscrawlerError):
     """An archive that cannot be used as asked (missing, unreadable, ...)."""
 
 
@@ -174,16 +189,14 @@ class Pending:
 
 @dataclass
 class StoredPage:
-    """The latest raw page of a stored article, as reextract needs it."""
+    """The raw pages of a stored article's newest fetch (all of a paginated one), as reextract
+    needs them."""
 
     article_id: int
     canonical_url: str
     url: str
     portal: str | None
-    page_url: str
-    fetched_at: str
-    headers: dict[str, str]
-    body: bytes
+    pages: list[RawPage]
 
 
 class Archive:
@@ -308,7 +321,7 @@ class Archive:
     # -- writing ----------------------------------------------------------------------------
 
     def store(self, article: Article, *, cause: str = "crawl") -> str:
-        """Queue an article (and its raw page); "new", "updated" or "unchanged".
+        """Queue an article (and its raw pages); "new", "updated" or "unchanged".
 
         "updated" means the content (title and body, by `content_hash`) changed: the stored
         version goes to `article_revisions`. Other fields are refreshed either way. A
@@ -333,8 +346,8 @@ class Archive:
         same_lists = found is not None and tuple(found[2:]) == tuple(row[f] for f in LIST_FIELDS)
         self._pending[key] = Pending(row, outcome, found[0] if found else None,
                                      None if same_lists else Links.of(lists), cause)
-        if article.page is not None:
-            self._pages.append((key, self._page_row(article.page)))
+        self._pages.extend((key, self._page_row(page, part))
+                           for part, page in enumerate(article.pages, start=1))
         if len(self._pending) >= self.batch_size:
             self.flush()
         return outcome
@@ -348,9 +361,9 @@ class Archive:
                    last_seen=seen if cause == "crawl" else None)
         return row
 
-    def _page_row(self, page: RawPage) -> dict[str, Any]:
+    def _page_row(self, page: RawPage, part: int) -> dict[str, Any]:
         return {"url": page.url, "fetched_at": page.fetched_at, "status": page.status,
-                "headers": _json(page.headers), "encoding": "zstd",
+                "headers": _json(page.headers), "encoding": "zstd", "part": part,
                 "body": self._compressor.compress(page.body)}
 
     def flush(self) -> None:
@@ -486,18 +499,21 @@ class Archive:
 
     def latest_pages(self, portal: str | None = None, after_id: int = 0,
                      limit: int = 200) -> list[StoredPage]:
-        """The newest raw page of each article with id > after_id, by article id (keyset
+        """The newest fetch of each article with id > after_id, by article id (keyset
         pagination: constant memory, and safe while the same articles are being rewritten)."""
-        rows = self.conn.execute(
-            "SELECT a.id, a.canonical_url, a.url, a.portal, p.url, p.fetched_at, p.headers, "
-            "p.encoding, p.body FROM articles a JOIN pages p ON p.id = ("
-            "  SELECT id FROM pages WHERE article = a.id ORDER BY fetched_at DESC, id DESC"
-            "  LIMIT 1) "
-            "WHERE a.id > ? AND (? IS NULL OR a.portal = ?) ORDER BY a.id LIMIT ?",
-            (after_id, portal, portal, limit)).fetchall()
-        return [StoredPage(aid, key, url, pid, page_url, fetched, json.loads(headers or "{}"),
-                           self._decompress(encoding, body))
-                for aid, key, url, pid, page_url, fetched, headers, encoding, body in rows]
+        stored = []
+        for aid, key, url, pid, first_id, *page in self.conn.execute(
+                FIRST_PAGES_SQL, (after_id, portal, portal, limit)).fetchall():
+            later = self.conn.execute(LATER_PAGES_SQL, (aid, first_id)).fetchall()
+            pages = [self._raw_page(page)] + [self._raw_page(row[2:]) for row in later]
+            stored.append(StoredPage(aid, key, url, pid, pages))
+        return stored
+
+    def _raw_page(self, row: Sequence[Any]) -> RawPage:
+        url, fetched_at, status, headers, encoding, body = row
+        return RawPage(url=url, status=status, fetched_at=fetched_at,
+                       body=self._decompress(encoding, body),
+                       headers=json.loads(headers or "{}"))
 
     def _decompress(self, encoding: str | None, body: bytes) -> bytes:
         if encoding == "zstd":

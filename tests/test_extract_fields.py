@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from newscrawler.boilerplate import rules_for
-from newscrawler.extract import extract
 from newscrawler.extract.document import decode, element_text, parse
 from newscrawler.extract.generic import find_containers
 from newscrawler.extract.hints import read_hints
 from newscrawler.extract.links import is_feed, listing_links
 from newscrawler.extract.reader import _people, after_headline, strip_site_suffix
+from newscrawler.page import extract
 
 
 @pytest.mark.parametrize("bylines,people", [

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from cssselect import HTMLTranslator
 from lxml import etree
+from parsel.csstranslator import HTMLTranslator
 from w3lib.encoding import html_to_unicode
+
+from newscrawler.errors import NewscrawlerError
 
 BLOCK_TAGS = frozenset(
     "p div section article main header footer h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
@@ -21,12 +23,16 @@ BLOCK_TAGS = frozenset(
 )
 _PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
 _STRING = etree.XPath("string()")
+# The one CSS compiler: parsel's (portal selectors may use `::text` and `::attr(name)`).
+_TRANSLATOR = HTMLTranslator()
 Element = etree._Element
 _BINARY_SNIFF = 2048
 
 
-class ExtractError(ValueError):
+class ExtractError(NewscrawlerError):
     """The input is not an HTML page that can be read at all (empty, binary, unparsable)."""
+
+    reason = "not_html"
 
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -100,8 +106,7 @@ def css_xpath(
     With prefix "self::" it tells whether an element itself matches one of them."""
     if not selectors:
         return None
-    translator = HTMLTranslator()
-    expressions = [translator.css_to_xpath(s, prefix=prefix) for s in selectors]
+    expressions = [_TRANSLATOR.css_to_xpath(s, prefix=prefix) for s in selectors]
     return etree.XPath(" | ".join(expressions))
 
 

@@ -12,6 +12,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from newscrawler.extract.document import ExtractError, css_xpath, parse
+
 _HREF = re.compile(rb"""href\s*=\s*["']([^"'#]+)""", re.I)
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _FEED_START = re.compile(rb"^\s*(?:<\?[^>]*>\s*|<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S)
@@ -50,3 +52,16 @@ def page_links(body: bytes, base_url: str) -> list[str]:
 
 def listing_links(body: bytes, base_url: str) -> list[str]:
     return feed_links(body, base_url) if is_feed(body) else page_links(body, base_url)
+
+
+def next_page_url(body: bytes, base_url: str, selector: str | None) -> str | None:
+    """The "next page" link of a paginated article (the portal's selector), absolute; None
+    on the last page, without a selector, or on a page that is not HTML."""
+    if not selector:
+        return None
+    try:
+        found = css_xpath((selector,))(parse(body))
+    except ExtractError:
+        return None
+    href = str(found[0]).strip() if found else ""
+    return urljoin(base_url, href) if href else None

@@ -14,11 +14,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
-from parsel.csstranslator import HTMLTranslator
 
 from newscrawler.boilerplate import Rules, rules_for
 from newscrawler.extract import generic
@@ -72,14 +70,12 @@ HEADER_LINES = 8
 HIDDEN_PROBE = 80
 HEADER_LINE_WORDS = 15
 URL_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
-_TRANSLATOR = HTMLTranslator()
 
 # -- selector helpers ---------------------------------------------------------------------------
 
-@cache
 def compiled_css(css: str) -> etree.XPath:
-    """A parsel-style CSS selector (`::text`, `::attr(name)` allowed) compiled once to XPath."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css))
+    """A parsel-style CSS selector (`::text`, `::attr(name)` allowed), compiled once."""
+    return css_xpath((css,))
 
 
 def _texts(root: Element, css: str) -> list[str]:

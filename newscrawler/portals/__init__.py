@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from newscrawler.errors import NewscrawlerError
+
 # A package resource, so descriptions load from a zipped egg too (scrapyd deploys one).
 PORTALS_DIR = importlib.resources.files(__name__)
 DEFAULT_TIMEZONE = "Asia/Jakarta"
@@ -31,7 +33,7 @@ SELECTOR_FIELDS = (
 )
 
 
-class PortalError(ValueError):
+class PortalError(NewscrawlerError):
     """A description that cannot be used as written."""
 
 
