@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -109,8 +110,7 @@ class Portal:
         return ZoneInfo(self.timezone)
 
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return owning_domain((urlsplit(url).hostname or "").lower(), self.domains) is not None
 
     def is_article_url(self, url: str) -> bool:
         """True when the URL looks like one of this portal's articles (by its description)."""
@@ -225,14 +225,19 @@ def get_portal(portal_id: str) -> Portal:
         raise PortalError(f"no portal description with id {portal_id!r}") from None
 
 
+def owning_domain(host: str, domains: Iterable[str]) -> str | None:
+    """The longest of `domains` that `host` is, or is a subdomain of: the one rule of domain
+    ownership (portals, canonical URLs, trusted canonical links)."""
+    owners = [d for d in domains if host == d or host.endswith("." + d)]
+    return max(owners, key=len, default=None)
+
+
 def portal_for_url(url: str) -> Portal | None:
     """The described portal whose domains own the URL's host (longest domain wins)."""
     host = (urlsplit(url).hostname or "").lower()
-    best: tuple[int, Portal] | None = None
+    owners = {}
     for portal in load_portals().values():
-        for domain in portal.domains:
-            if (host == domain or host.endswith("." + domain)) and (
-                best is None or len(domain) > best[0]
-            ):
-                best = (len(domain), portal)
-    return best[1] if best else None
+        domain = owning_domain(host, portal.domains)
+        if domain is not None:
+            owners[domain] = portal
+    return owners[max(owners, key=len)] if owners else None
