@@ -53,7 +53,8 @@ def test_the_two_command_lines(tmp_path: Path) -> None:
     published = datasette_command(db, METADATA, publish=True, host="127.0.0.1", port=8001)
     assert "--setting" not in local
     assert published[:len(local)] == local
-    settings = dict(zip(published[len(local) + 1::3], published[len(local) + 2::3]))
+    settings = dict(zip(published[len(local) + 1::3], published[len(local) + 2::3],
+                        strict=True))
     assert settings == PUBLISH_SETTINGS and settings["allow_download"] == "off"
     for folder in ("templates", "plugins", "static"):
         assert (FACE / folder).is_dir() and any(str(FACE / folder) in a for a in local)
