@@ -13,6 +13,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +53,14 @@ def publishing_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
     return published
 
 
-def datasette_command(db: Path, metadata: Path, *, publish: bool, host: str, port: int
-                      ) -> list[str]:
-    """The `datasette serve` command line of a profile."""
+def datasette_command(db: Path, metadata: Path, *, publish: bool, host: str, port: int,
+                      settings: Sequence[tuple[str, str]] = ()) -> list[str]:
+    """The `datasette serve` command line of a profile, then the caller's own settings."""
     command = [sys.executable, "-m", "datasette", "serve", str(db), "-m", str(metadata),
                "--template-dir", str(FACE / "templates"), "--plugins-dir", str(FACE / "plugins"),
                "--static", f"assets:{FACE / 'static'}", "-h", host, "-p", str(port)]
-    for name, value in PUBLISH_SETTINGS.items() if publish else ():
+    profile = list(PUBLISH_SETTINGS.items()) if publish else []
+    for name, value in [*profile, *settings]:
         command += ["--setting", name, value]
     return command
 
@@ -77,17 +79,15 @@ def checked_database(path: str | None) -> Path:
     return db
 
 
-def serve(db: Path, *, publish: bool, host: str, port: int) -> int:
+def serve(db: Path, *, publish: bool, **options: Any) -> int:
     """Run datasette in the foreground until it stops; its exit status."""
     if not publish:
-        return subprocess.call(datasette_command(db, METADATA, publish=False, host=host,
-                                                 port=port))
+        return subprocess.call(datasette_command(db, METADATA, publish=False, **options))
     metadata = publishing_metadata(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
     with tempfile.TemporaryDirectory(prefix="newscrawler-publish-") as folder:
         published = Path(folder) / "metadata.yaml"
         published.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
-        return subprocess.call(datasette_command(db, published, publish=True, host=host,
-                                                 port=port))
+        return subprocess.call(datasette_command(db, published, publish=True, **options))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -96,7 +96,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ServeError as exc:
         print(f"newscrawler: {exc}", file=sys.stderr)
         return 2
-    return serve(db, publish=args.publish, host=args.host, port=args.port)
+    return serve(db, publish=args.publish, host=args.host, port=args.port,
+                 settings=args.setting)
 
 
 def add_serve_command(sub: argparse._SubParsersAction) -> None:
@@ -106,4 +107,6 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
                    help="publishing profile: no custom SQL, no raw pages, no download")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8001, help="port (default: 8001)")
+    p.add_argument("--setting", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="a datasette setting, after the profile's (e.g. sql_time_limit_ms 5000)")
     p.set_defaults(func=cmd_serve)

@@ -58,6 +58,9 @@ def test_the_two_command_lines(tmp_path: Path) -> None:
     assert settings == PUBLISH_SETTINGS and settings["allow_download"] == "off"
     for folder in ("templates", "plugins", "static"):
         assert (FACE / folder).is_dir() and any(str(FACE / folder) in a for a in local)
+    loosened = datasette_command(db, METADATA, publish=False, host="127.0.0.1", port=8001,
+                                 settings=[("sql_time_limit_ms", "5000")])
+    assert loosened == [*local, "--setting", "sql_time_limit_ms", "5000"]
 
 
 def test_serve_refuses_a_missing_or_misnamed_archive(tmp_path: Path,
