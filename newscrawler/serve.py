@@ -86,7 +86,8 @@ def serve(db: Path, *, publish: bool, **options: Any) -> int:
     metadata = publishing_metadata(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
     with tempfile.TemporaryDirectory(prefix="newscrawler-publish-") as folder:
         published = Path(folder) / "metadata.yaml"
-        published.write_text(yaml.safe_dump(metadata, allow_unicode=True), encoding="utf-8")
+        text = yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False)
+        published.write_text(text, encoding="utf-8")
         return subprocess.call(datasette_command(db, published, publish=True, **options))
 
 

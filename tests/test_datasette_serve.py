@@ -108,7 +108,7 @@ def test_bodies_split_into_paragraphs_and_lists_decode() -> None:
 def test_long_cells_are_wrapped_to_be_cut_and_escaped() -> None:
     long_text = "<i>" + "kata " * 60
     cell = face.render_cell(long_text, "body")
-    assert cell.startswith('<div class="long-text">&lt;i&gt;kata') and cell.endswith("</div>")
+    assert cell.startswith('<div class="long-text" tabindex="0">&lt;i&gt;kata') and cell.endswith("</div>")
     assert face.render_cell("pendek", "title") is None
     assert face.render_cell("https://www.aksi.id/" + "a" * 200, "url") is None  # links stay links
     assert face.render_cell(b"\x00" * 500, "body") is None

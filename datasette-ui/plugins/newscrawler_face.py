@@ -64,9 +64,10 @@ def prepare_jinja2_environment(env: Any) -> None:
 
 @hookimpl
 def render_cell(value: Any, column: str) -> Markup | None:
-    """Long text in a wrapper that the stylesheet cuts to a few lines in tables and queries."""
+    """Long text in a wrapper that the stylesheet cuts to a few lines in tables and queries
+    (a click on it shows it whole)."""
     if isinstance(value, str) and len(value) > LONG_CELL and not value.startswith("http"):
-        return Markup('<div class="long-text">{}</div>').format(value)
+        return Markup('<div class="long-text" tabindex="0">{}</div>').format(value)
     return None
 
 
