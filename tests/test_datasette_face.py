@@ -179,9 +179,14 @@ def test_dashboard_draws_every_chart(visit: Visit) -> None:
     assert chart_sizes(page)["articles-per-day"] == [4, 4, 4]  # the demo's days, two portals
 
 
-def test_published_profile_search_and_dashboard_work(visit_published: Visit) -> None:
+def test_published_profile_search_article_and_dashboard_work(visit_published: Visit) -> None:
     page = visit_published("/news/search?q=kopi")
     assert page.locator(".search-results li").count() == 1
+    with page.expect_navigation():
+        page.click(".search-results a.result-title")
+    with page.expect_navigation():
+        page.click(".article-tags a:has-text('kopi')")  # the tag's articles, a configured facet
+    assert page.locator("table.compact-articles tbody tr").count() == 1
     page = visit_published("/dashboard")
     assert len(chart_sizes(page)) == 4
 

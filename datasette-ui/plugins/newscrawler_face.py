@@ -37,7 +37,8 @@ def portal_time(value: str | None) -> str:
         return value
     if len(value) <= 10:
         return moment.strftime("%d %b %Y")
-    offset = value[-6:] if moment.tzinfo else ""
+    numeric = moment.strftime("%z")  # '+0700', or '' for a time without offset
+    offset = f"{numeric[:3]}:{numeric[3:5]}" if numeric else ""
     zone = ZONES.get(offset, f"UTC{offset}" if offset else "")
     return f"{moment:%d %b %Y, %H:%M} {zone}".rstrip()
 
