@@ -125,12 +125,14 @@ def test_search_with_no_match_says_so(visit: Visit, words: str) -> None:
 def test_articles_table_is_compact_and_its_portal_facet_filters(visit: Visit) -> None:
     page = visit("/news/articles")
     headers = page.locator("table.compact-articles th").all_inner_texts()
-    assert headers == ["title", "portal", "published\xa0▼", "section"]
+    assert headers == ["title", "portal", "published\xa0▲", "section"]  # datasette's arrows
     assert page.locator("table.compact-articles td.col-title a").count() == 17
     assert not page.locator("dl.column-descriptions").is_visible()
     with page.expect_navigation():
         page.click("table.compact-articles th a:has-text('published')")
     assert page.locator("td.col-published").first.inner_text() == "23 Nov 2020, 09:05 WITA"
+    page.click("th.col-published svg.dropdown-menu-icon")  # datasette's column menu
+    assert "Publication time" in page.inner_text(".dropdown-column-description")
     page = visit("/news/articles")
     with page.expect_navigation():
         page.click(".facet-info[data-column=portal] a:has-text('iNews.id')")
