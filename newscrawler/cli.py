@@ -92,7 +92,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db = db_path(args.db)
     reports = run_demo(db)
     print_summary(reports, db, sys.stdout)  # the same table as `newscrawler crawl`
-    print(f"open it with: datasette {db} -m metadata.yaml")
+    print(f"open it with: newscrawler serve --db {db}")
     return 1 if any(r.failed for r in reports) else 0  # faults counted by reason are not failures
 
 
@@ -149,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     from newscrawler.archive_commands import add_archive_commands
 
     add_archive_commands(sub)  # reextract, export, stats
+
+    from newscrawler.serve import add_serve_command
+
+    add_serve_command(sub)  # datasette, local or publishing
     return parser
 
 
