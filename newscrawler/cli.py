@@ -68,13 +68,13 @@ def cmd_portals(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Crawl the bundled demo site into the archive and say what happened."""
     from newscrawler.demo import run_demo
-    from newscrawler.operations import print_summary
+    from newscrawler.operations import exit_status, print_summary
 
     db = db_path(args.db)
     reports = run_demo(db)
     print_summary(reports, db, sys.stdout)  # the same table as `newscrawler crawl`
     print(f"open it with: datasette {db} -m metadata.yaml")
-    return 1 if any(r.failed for r in reports) else 0  # faults counted by reason are not failures
+    return exit_status(reports)  # faults counted by reason are not failures
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -1,8 +1,9 @@
 """`newscrawler crawl` and `newscrawler ingest`: the commands an operator schedules.
 
 crawl   runs the portals' spiders in one process (resumable with --jobdir), shows progress
-        per portal on a terminal, prints a summary, and exits 0 when every portal went well,
-        1 when some portal failed, 2 on bad usage.
+        per portal on a terminal, prints a summary with each portal's outcome, and exits with
+        the worst one's status (EXIT_STATUS: 0 ok or empty, 3 degraded, 1 failed, 130
+        stopped; 2 bad usage).
 ingest  drains the Redis item queue of a scaled-out crawl into the archive (the one writer).
 """
 
@@ -18,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, TextIO
 
 from newscrawler.runner import CrawlReport
+from newscrawler.stats import EXIT_STATUS, worst
 from newscrawler.storage import db_path
 
 OUTCOMES = ("new", "updated", "unchanged")
@@ -78,12 +80,19 @@ def spider_arguments(portal_id: str, args: argparse.Namespace) -> dict[str, str]
 
 def report_line(report: CrawlReport) -> str:
     c = {o: report.count(f"articles/{o}") for o in OUTCOMES}
-    return (f"{report.portal:<20} {report.pages:>6} {c['new']:>5} {c['updated']:>7} "
-            f"{c['unchanged']:>9} {report.count('skipped/known'):>6} {report.errors:>6}")
+    outcome = report.outcome if report.finish_reason or not report.started else "running"
+    return (f"{report.portal:<20} {outcome:<8} {report.pages:>6} {c['new']:>5} "
+            f"{c['updated']:>7} {c['unchanged']:>9} {report.count('skipped/known'):>6} "
+            f"{report.errors:>6}")
 
 
-HEADER = (f"{'portal':<20} {'pages':>6} {'new':>5} {'updated':>7} {'unchanged':>9} "
-          f"{'known':>6} {'errors':>6}")
+HEADER = (f"{'portal':<20} {'outcome':<8} {'pages':>6} {'new':>5} {'updated':>7} "
+          f"{'unchanged':>9} {'known':>6} {'errors':>6}")
+
+
+def exit_status(reports: list[CrawlReport]) -> int:
+    """The worst portal's status: 0 ok/empty, 3 degraded, 1 failed, 130 stopped."""
+    return EXIT_STATUS[worst([r.outcome for r in reports])]
 
 
 class TerminalProgress:
@@ -103,8 +112,7 @@ class TerminalProgress:
             if report.finish_reason and report.portal not in self.announced:
                 self.announced.add(report.portal)
                 if not self.live:
-                    print(f"finished ({report.finish_reason}): {report_line(report)}",
-                          file=self.stream, flush=True)
+                    print(f"done: {report_line(report)}", file=self.stream, flush=True)
 
     def redraw(self, reports: list[CrawlReport]) -> None:
         height = shutil.get_terminal_size().lines - 3
@@ -138,13 +146,9 @@ def print_summary(reports: list[CrawlReport], db: Any, out: TextIO) -> None:
           f"{totals['known']}, errors {totals['errors']}; archive: {db}", file=out)
     if totals["queued"]:
         print(f"queued {totals['queued']} articles in Redis for `newscrawler ingest`", file=out)
-    for report in (r for r in reports if r.failed):
-        why = report.finish_reason or "did not start"
-        if report.unexpected:
-            why += f", {report.unexpected} unexpected errors (see the log)"
-        elif report.pages == 0 and report.error_reasons:
-            why += ", nothing could be fetched"
-        print(f"FAILED {report.portal}: {why}", file=out)
+    for report in reports:
+        if report.why:
+            print(f"{report.outcome.upper()} {report.portal}: {report.why}", file=out)
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
@@ -169,7 +173,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     print(f"crawling {len(jobs)} portals into {db} (started {started})", file=sys.stderr)
     reports = run_crawls(jobs, overrides, jobdir=args.jobdir, progress=progress)
     print_summary(reports, db, sys.stdout)
-    return 1 if any(r.failed for r in reports) else 0
+    return exit_status(reports)
 
 
 # -- ingest ---------------------------------------------------------------------------------------

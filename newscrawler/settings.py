@@ -51,7 +51,15 @@ EXTENSIONS = {
     "newscrawler.extensions.JobdirGuard": 0,
     "newscrawler.extensions.CrawlDelay": 500,  # after AutoThrottle: it keeps the floor
     "newscrawler.extensions.RedirectLoops": 500,
+    "newscrawler.extensions.RunAccounting": 500,
 }
+# Portal health: a run is `degraded` when the share of its articles with a field (title,
+# published to the minute, body, authors, tags, read by the portal's selectors) is more than
+# MAX_DROP below its mean over the portal's last HEALTH_RUNS ok runs; runs of fewer than
+# MIN_ARTICLES articles are not judged, nor judged by.
+NEWSCRAWLER_HEALTH_MAX_DROP = 0.3
+NEWSCRAWLER_HEALTH_RUNS = 5
+NEWSCRAWLER_HEALTH_MIN_ARTICLES = 5
 
 ITEM_PIPELINES = {
     "newscrawler.pipelines.CleanPipeline": 100,

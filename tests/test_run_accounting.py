@@ -1,0 +1,137 @@
+"""Per-portal run accounting: one `crawl_portal_runs` row per portal per run, its outcome read
+from its own crawler's stats, portal health against its recent runs, the v3 -> v4 upgrade."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from newscrawler.health import article_health, baseline, published_to_the_minute
+from newscrawler.items import Article
+from newscrawler.migrations import MIGRATIONS, SCHEMA_VERSION
+from newscrawler.stats import CrawlReport, worst
+from newscrawler.storage import Archive
+
+FINISHED = {"finish_reason": "finished", "start_time": "t"}
+
+
+def healthy(articles: int, published: int, **extra: object) -> dict[str, object]:
+    """The stats of a finished crawl that read `articles` articles, `published` of them dated."""
+    counts = {f"newscrawler/health/{name}": articles
+              for name in ("title", "body", "authors", "tags", "selectors")}
+    return {**FINISHED, "response_received_count": articles + 2, **counts,
+            "newscrawler/health/articles": articles,
+            "newscrawler/health/published": published, **extra}
+
+
+@pytest.mark.parametrize("stats, outcome, why", [
+    (healthy(4, 4), "ok", ""),
+    ({**FINISHED}, "empty", "nothing fetched"),
+    ({**FINISHED, "newscrawler/errors/dns": 3}, "failed", "nothing could be fetched"),
+    ({**FINISHED, "robotstxt/exception_count/DNSLookupError": 1}, "empty", "nothing fetched"),
+    (healthy(4, 4, **{"robotstxt/exception_count/ConnectionRefusedError": 1}), "ok", ""),
+    (healthy(4, 4, **{"newscrawler/unexpected/spider_error": 2}), "failed",
+     "2 unexpected errors (see the log)"),
+    (healthy(4, 4, **{"log_count/ERROR": 185}), "ok", ""),  # the whole process's: not ours
+    (healthy(4, 4, finish_reason="shutdown"), "stopped", "stopped before it finished"),
+    (healthy(4, 4, finish_reason="closespider_timeout"), "ok", ""),
+    ({}, "failed", "did not start"),
+    (healthy(10, 1, **{"newscrawler/health/baseline/published": 0.98,
+                       "newscrawler/health/max_drop": 0.3,
+                       "newscrawler/health/min_articles": 5}),
+     "degraded", "published 98% → 10%"),
+    (healthy(3, 0, **{"newscrawler/health/baseline/published": 0.98,  # too few to judge
+                      "newscrawler/health/max_drop": 0.3,
+                      "newscrawler/health/min_articles": 5}), "ok", ""),
+])
+def test_outcome_from_the_crawlers_own_stats(stats, outcome, why) -> None:
+    report = CrawlReport("kompas", stats)
+    assert (report.outcome, report.why) == (outcome, why)
+
+
+def test_a_crawl_that_never_closed_was_stopped_when_the_run_was() -> None:
+    started = {"start_time": "t", "response_received_count": 3}
+    assert CrawlReport("a", started, run_stopped=True).outcome == "stopped"
+    assert CrawlReport("a", started).why == "did not finish"
+    assert worst(["ok", "degraded", "empty"]) == "degraded"
+    assert worst(["failed", "stopped", "ok"]) == "stopped"
+
+
+def test_article_health() -> None:
+    article = Article(url="u", title="Judul", body="Isi", published="2020-11-25",
+                      authors=["Budi"], extraction="generic")
+    assert article_health(article) == {"title": True, "published": False, "body": True,
+                                       "authors": True, "tags": False, "selectors": False}
+    assert published_to_the_minute("2020-11-25T14:30:00+07:00")
+    assert baseline([{"health_articles": 2, "published_share": 0.1},
+                     {"health_articles": 10, "published_share": 0.9}], 5)["published"] == 0.9
+
+
+def test_each_portal_of_a_run_has_its_own_row(tmp_path: Path) -> None:
+    with Archive(tmp_path / "news.db") as archive:
+        run = archive.begin_run(["aksi", "inews", "kompas"])
+        archive.end_run(run, healthy(4, 4, **{"newscrawler/articles/new": 4}),
+                        shared=True, portal="aksi")
+        archive.end_run(run, {**FINISHED, "newscrawler/errors/dns": 3,
+                              "robotstxt/exception_count/DNSLookupError": 1},
+                        shared=True, portal="inews")
+        outcome = archive.close_run(run, [CrawlReport("aksi", {}), CrawlReport("inews", {}),
+                                          CrawlReport("kompas", {}, run_stopped=True)])
+        rows = {r["portal"]: r for r in archive.db["crawl_portal_runs"].rows}
+        stats = {p["portal"]: p for p in archive.portal_stats()}
+        total = archive.db["crawl_runs"].get(run)
+    assert outcome == "stopped" and total["outcome"] == "stopped"
+    assert (rows["aksi"]["outcome"], rows["aksi"]["errors"], rows["aksi"]["articles_new"]) == (
+        "ok", 0, 4)
+    assert rows["aksi"]["published_share"] == 1.0 and rows["aksi"]["generic_fallback"] == 0
+    assert (rows["inews"]["outcome"], rows["inews"]["errors"]) == ("failed", 4)
+    assert json.loads(rows["inews"]["errors_by_reason"]) == {"dns": 3, "robots_txt": 1}
+    assert rows["kompas"]["outcome"] == "stopped"
+    assert (stats["aksi"]["errors"], stats["aksi"]["last_run_outcome"]) == (0, "ok")
+    assert (stats["inews"]["errors"], stats["inews"]["last_run_why"]) == (
+        4, "nothing could be fetched")
+    assert total["errors"] == 4
+
+
+def test_recent_health_reads_the_portals_ok_runs(tmp_path: Path) -> None:
+    with Archive(tmp_path / "news.db") as archive:
+        for published in (10, 9, 0):
+            run = archive.begin_run(["kompas"])
+            archive.end_run(run, healthy(10, published))
+        recent = archive.recent_health("kompas", 5)
+    assert [r["published_share"] for r in recent] == [0.0, 0.9, 1.0]
+    assert baseline(recent, 5)["published"] == pytest.approx(19 / 30)
+
+
+def test_an_archive_of_schema_3_gains_portal_runs(tmp_path: Path) -> None:
+    """v3 -> v4: a one-portal run becomes that portal's row; a several-portal run's summed
+    figures are not split; authors that were not a JSON list become one."""
+    path = tmp_path / "v3.db"
+    db = sqlite_utils.Database(path)
+    for version, migration in MIGRATIONS[:3]:
+        migration(db)
+        db.execute(f"PRAGMA user_version = {version}")
+    db["crawl_runs"].insert_all([
+        {"started_at": "2020-11-25T13:41:00+00:00", "ended_at": "2020-11-25T13:50:00+00:00",
+         "portals": '["aksi"]', "pages_fetched": 0, "errors": 2, "finish_reason": "finished"},
+        {"started_at": "2020-11-26T13:41:00+00:00", "portals": '["aksi", "inews"]',
+         "pages_fetched": 30, "errors": 1, "finish_reason": "finished"},
+        {"started_at": "2020-11-27T13:41:00+00:00", "portals": '["inews"]'},  # died
+    ])
+    db["portals"].insert({"id": "aksi", "name": "aksi"})
+    db["articles"].insert({"canonical_url": "https://www.aksi.id/a", "portal": "aksi",
+                           "authors": "Budi, Ani", "tags": '"satu"', "images": "[]"})
+    db.close()
+    with Archive(path) as archive:
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        rows = [(r["run"], r["portal"], r["outcome"], r["errors"]) for r in
+                archive.db.query("SELECT * FROM crawl_portal_runs ORDER BY run, portal")]
+        runs = [r["outcome"] for r in archive.db.query("SELECT outcome FROM crawl_runs")]
+        article = archive.article("https://www.aksi.id/a")
+    assert rows == [(1, "aksi", "failed", 2), (2, "aksi", None, None), (2, "inews", None, None),
+                    (3, "inews", None, None)]
+    assert runs == ["failed", "ok", None]
+    assert (article["authors"], article["tags"]) == (["Budi, Ani"], ["satu"])
