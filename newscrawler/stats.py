@@ -75,6 +75,14 @@ class CrawlReport:
                    - int(self.stats.get("robotstxt/response_count", 0)))
 
     @property
+    def reached(self) -> int:
+        """Pages that came back well (2xx, or 304 for a known article), robots.txt aside."""
+        codes = _by_reason(self.stats, "downloader/response_status_count/")
+        robots = _by_reason(self.stats, "robotstxt/response_status_count/")
+        return sum(n - robots.get(code, 0) for code, n in codes.items()
+                   if code.startswith("2") or code == "304")
+
+    @property
     def unexpected(self) -> int:
         """Exceptions in this crawler's callbacks and pipelines: errors nobody counted by reason."""
         return sum(_by_reason(self.stats, STAT_PREFIX + "unexpected/").values())
@@ -128,7 +136,7 @@ class CrawlReport:
             return "failed"
         if self.unexpected:
             return "failed"
-        if self.pages == 0:
+        if self.reached == 0:
             return "failed" if self.fetch_failures else "empty"
         return "degraded" if self.health_drops else "ok"
 
@@ -143,7 +151,7 @@ class CrawlReport:
                 return "did not start" if not self.started else "did not finish"
             if self.unexpected:
                 return f"{self.unexpected} unexpected errors (see the log)"
-            if self.pages == 0:
+            if self.reached == 0:
                 return "nothing could be fetched"
             return f"finished with {self.finish_reason}"
         if outcome == "empty":

@@ -4,16 +4,27 @@ from its own crawler's stats, portal health against its recent runs, the v3 -> v
 from __future__ import annotations
 
 import json
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
+from newscrawler.demo import SITE as DEMO_SITE
+from newscrawler.demo.server import serve
 from newscrawler.health import article_health, baseline, published_to_the_minute
 from newscrawler.items import Article
 from newscrawler.migrations import MIGRATIONS, SCHEMA_VERSION
 from newscrawler.stats import CrawlReport, worst
 from newscrawler.storage import Archive
+
+from .conftest import ROOT, run_cli
+from .ops_site import counted, make_stories, write_site
 
 FINISHED = {"finish_reason": "finished", "start_time": "t"}
 
@@ -22,7 +33,8 @@ def healthy(articles: int, published: int, **extra: object) -> dict[str, object]
     """The stats of a finished crawl that read `articles` articles, `published` of them dated."""
     counts = {f"newscrawler/health/{name}": articles
               for name in ("title", "body", "authors", "tags", "selectors")}
-    return {**FINISHED, "response_received_count": articles + 2, **counts,
+    return {**FINISHED, "response_received_count": articles + 2,
+            "downloader/response_status_count/200": articles + 2, **counts,
             "newscrawler/health/articles": articles,
             "newscrawler/health/published": published, **extra}
 
@@ -31,6 +43,8 @@ def healthy(articles: int, published: int, **extra: object) -> dict[str, object]
     (healthy(4, 4), "ok", ""),
     ({**FINISHED}, "empty", "nothing fetched"),
     ({**FINISHED, "newscrawler/errors/dns": 3}, "failed", "nothing could be fetched"),
+    ({**FINISHED, "newscrawler/errors/http_404": 3, "response_received_count": 3,
+      "downloader/response_status_count/404": 3}, "failed", "nothing could be fetched"),
     ({**FINISHED, "robotstxt/exception_count/DNSLookupError": 1}, "empty", "nothing fetched"),
     (healthy(4, 4, **{"robotstxt/exception_count/ConnectionRefusedError": 1}), "ok", ""),
     (healthy(4, 4, **{"newscrawler/unexpected/spider_error": 2}), "failed",
@@ -135,3 +149,112 @@ def test_an_archive_of_schema_3_gains_portal_runs(tmp_path: Path) -> None:
                     (3, "inews", None, None)]
     assert runs == ["failed", "ok", None]
     assert (article["authors"], article["tags"]) == (["Budi, Ani"], ["satu"])
+
+
+# -- through real crawls ----------------------------------------------------------------------
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "RETRY_TIMES=0"]
+
+
+def portal_stats(db: Path) -> dict[str, dict[str, object]]:
+    result = run_cli("stats", "--json", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    return {p["portal"]: p for p in json.loads(result.stdout)["portals"]}
+
+
+@pytest.mark.slow
+def test_a_failing_portal_does_not_fail_the_other(tmp_path: Path) -> None:
+    """inews's whole site answers 404: it failed; aksi, crawled beside it, is ok."""
+    site = tmp_path / "site"
+    shutil.copytree(DEMO_SITE / "aksi.id", site / "aksi.id")
+    shutil.copy(DEMO_SITE / "robots.txt", site / "robots.txt")
+    db = tmp_path / "news.db"
+    with serve(site) as origin:
+        result = run_cli("crawl", "aksi", "inews", "--mirror", origin, "--db", str(db), *FAST)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:3]}
+    assert lines["aksi"][1:3] == ["ok", "8"] and lines["aksi"][-2] == "0"  # no errors of inews
+    assert lines["inews"][1] == "failed"
+    assert "FAILED inews: nothing could be fetched" in result.stdout
+    assert "aksi:" not in result.stdout
+    stats = portal_stats(db)
+    assert (stats["aksi"]["last_run_outcome"], stats["aksi"]["errors"]) == ("ok", 0)
+    assert stats["inews"]["last_run_outcome"] == "failed" and stats["inews"]["errors"] > 0
+
+
+@pytest.mark.slow
+def test_a_portal_whose_dates_vanish_is_degraded(tmp_path: Path) -> None:
+    stories = make_stories(6)
+    root = write_site(tmp_path / "site", stories)
+    db = tmp_path / "news.db"
+    crawl = ["crawl", "aksi", "--db", str(db), *FAST, "-s", "NEWSCRAWLER_INCREMENTAL=False"]
+    with serve(root) as origin:
+        first = run_cli(*crawl, "--mirror", origin)
+        assert first.returncode == 0, first.stdout + first.stderr
+        for story in stories:  # the portal's markup changes: no more dates anywhere
+            page = root / "aksi.id" / "nasional" / f"{story.slug}.html"
+            page.write_text(story.html().replace(story.published.isoformat(), ""))
+        second = run_cli(*crawl, "--mirror", origin)
+    assert second.returncode == 3, second.stdout + second.stderr
+    assert "DEGRADED aksi: published 100% → 0%" in second.stdout
+    stats = portal_stats(db)["aksi"]
+    assert (stats["last_run_outcome"], stats["last_run_why"]) == (
+        "degraded", "published 100% → 0%")
+
+
+def start_crawl(db: Path, origin: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "newscrawler.cli", "crawl", "aksi", "--mirror", origin,
+         "--db", str(db), *FAST], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+
+
+def run_outcomes(db: Path) -> list[tuple[str | None, str | None]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT r.outcome, p.outcome FROM crawl_runs r LEFT JOIN "
+                            "crawl_portal_runs p ON p.run = r.id").fetchall()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("interrupts", [1, 2])
+def test_ctrl_c_stops_and_says_so(tmp_path: Path, interrupts: int) -> None:
+    stories = make_stories(20)
+    root = write_site(tmp_path / "site", stories)
+    routes, hits = counted(root, stories, delay=0.5)
+    db = tmp_path / "news.db"
+    with serve(root, routes) as origin:
+        process = start_crawl(db, origin)
+        deadline = time.monotonic() + 60
+        while not hits and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for _ in range(interrupts):
+            process.send_signal(signal.SIGINT)
+            time.sleep(0.2)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "STOPPED aksi: stopped before it finished" in out
+    assert "did not start" not in out and "Traceback" not in err
+    assert run_outcomes(db) == [("stopped", "stopped")]
+
+
+def run_opened(db: Path) -> bool:
+    try:
+        with sqlite3.connect(db) as conn:
+            return bool(conn.execute("SELECT count(*) FROM crawl_runs").fetchone()[0])
+    except sqlite3.Error:
+        return False
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_start_up_is_not_recorded_as_finished(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    with serve(DEMO_SITE) as origin:
+        process = start_crawl(db, origin)
+        deadline = time.monotonic() + 60
+        while not run_opened(db) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err
+    assert [run for run, _ in run_outcomes(db)] == ["stopped"]
