@@ -23,6 +23,7 @@ from newscrawler.stats import EXIT_STATUS, worst
 from newscrawler.storage import db_path
 
 OUTCOMES = ("new", "updated", "unchanged")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class UsageError(ValueError):
@@ -151,6 +152,20 @@ def print_summary(reports: list[CrawlReport], db: Any, out: TextIO) -> None:
             print(f"{report.outcome.upper()} {report.portal}: {report.why}", file=out)
 
 
+def log_settings(args: argparse.Namespace, overrides: dict[str, Any], live: bool
+                 ) -> dict[str, Any]:
+    """Where the log goes and how much of it: on a terminal, errors only (the progress lines
+    say the rest, and warnings would tear them); elsewhere (cron, systemd) warnings and
+    errors, one line each; into --log-file, everything from INFO up. --log-level, `-s
+    LOG_LEVEL` or $NEWSCRAWLER_LOG_LEVEL choose otherwise."""
+    chosen: dict[str, Any] = {}
+    if args.log_file:
+        chosen["LOG_FILE"] = args.log_file
+    level = args.log_level or overrides.get("LOG_LEVEL") or os.environ.get("NEWSCRAWLER_LOG_LEVEL")
+    chosen["LOG_LEVEL"] = level or ("INFO" if args.log_file else "ERROR" if live else "WARNING")
+    return chosen
+
+
 def cmd_crawl(args: argparse.Namespace) -> int:
     """Crawl portals into the archive; exit 0 all well, 1 some portal failed, 2 bad usage."""
     try:
@@ -165,9 +180,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     db = db_path(args.db)
     overrides["NEWSCRAWLER_DB"] = str(db)
     progress = TerminalProgress(sys.stderr)
-    if progress.live and "LOG_LEVEL" not in overrides and not os.environ.get(
-            "NEWSCRAWLER_LOG_LEVEL"):
-        overrides["LOG_LEVEL"] = "ERROR"  # the progress lines say it; warnings would tear them
+    overrides.update(log_settings(args, overrides, progress.live))
     jobs = {pid: spider_arguments(pid, args) for pid in portals}
     started = datetime.now().isoformat(timespec="seconds")
     print(f"crawling {len(jobs)} portals into {db} (started {started})", file=sys.stderr)
@@ -219,6 +232,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--db", help="archive path (default: $NEWSCRAWLER_DB or data/news.db)")
     p.add_argument("--mirror", metavar="ORIGIN",
                    help="crawl local mirrors served at ORIGIN/<portal domain> (tests, demos)")
+    p.add_argument("--log-file", metavar="FILE",
+                   help="append the log to FILE (from INFO up) instead of standard error")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
+                   help="least severe log lines kept (default: ERROR on a terminal, "
+                   "WARNING elsewhere, INFO into --log-file)")
     p.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
                    help="a Scrapy setting, as with `scrapy crawl -s`")
     p.set_defaults(func=cmd_crawl)

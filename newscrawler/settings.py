@@ -34,8 +34,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 # Index pages run to many pages on busy days; the seen-set keeps following from looping.
 DEPTH_LIMIT = 20
-# Failed fetches are counted per reason (newscrawler/errors/<reason>) and are not fatal.
-RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# Failed fetches are counted per reason (newscrawler/errors/<reason>) and are not fatal; each
+# is one WARNING line from the spider, so the retry middleware's own line is only INFO.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 # robots.txt Crawl-delay (Scrapy ignores it) is obeyed, up to this many seconds.
 NEWSCRAWLER_CRAWL_DELAY_MAX = 60.0
 

@@ -23,7 +23,7 @@ from newscrawler.migrations import MIGRATIONS, SCHEMA_VERSION
 from newscrawler.stats import CrawlReport, worst
 from newscrawler.storage import Archive
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, free_port, run_cli
 from .ops_site import counted, make_stories, write_site
 
 FINISHED = {"finish_reason": "finished", "start_time": "t"}
@@ -258,3 +258,22 @@ def test_ctrl_c_during_start_up_is_not_recorded_as_finished(tmp_path: Path) -> N
     assert process.returncode == 130, out + err
     assert "Traceback" not in err
     assert [run for run, _ in run_outcomes(db)] == ["stopped"]
+
+
+@pytest.mark.slow
+def test_logs_without_a_terminal_are_warnings_in_one_line(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    log = tmp_path / "crawl.log"
+    args = ["crawl", "aksi", "inews", "--mirror", closed, "--db", str(tmp_path / "n.db"), *FAST]
+    quiet = run_cli(*args)
+    logged = run_cli(*args, "--log-file", str(log))
+    for result in (quiet, logged):
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "FAILED aksi: nothing could be fetched" in result.stdout
+        assert "robots_txt=1" in result.stdout
+    assert "Traceback" not in quiet.stderr and " INFO: " not in quiet.stderr
+    warnings = [line for line in quiet.stderr.splitlines() if " WARNING: " in line]
+    assert warnings and any("robots.txt" in line for line in warnings)
+    text = log.read_text()
+    assert " INFO: " in text and "Traceback" not in text
+    assert "WARNING" not in logged.stderr  # all of it went to the file
