@@ -10,12 +10,12 @@ ingest  drains the Redis item queue of a scaled-out crawl into the archive (the 
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import shutil
 import sys
 import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from newscrawler.runner import CrawlReport
@@ -33,18 +33,20 @@ class UsageError(ValueError):
 # -- crawl: what to run -------------------------------------------------------------------------
 
 def chosen_portals(names: list[str], everything: bool) -> list[str]:
-    from newscrawler.portals import load_portals
+    """The portals to crawl; an unknown name is a usage error, a broken description fails."""
+    from newscrawler.portals import PortalError, broken_portals, get_portal, load_portals
 
-    known = load_portals()
     if everything == bool(names):
         raise UsageError("name the portals to crawl, or give --all (not both)")
     if everything:
-        return list(known)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        hints = {n: difflib.get_close_matches(n, known, n=1) for n in unknown}
-        said = ", ".join(f"{n} (did you mean {h[0]}?)" if h else n for n, h in hints.items())
-        raise UsageError(f"no portal description for {said}; `newscrawler portals` lists them")
+        return list(load_portals())
+    for name in names:
+        try:
+            get_portal(name)
+        except PortalError as exc:
+            if name in broken_portals():
+                raise
+            raise UsageError(str(exc)) from None
     return list(dict.fromkeys(names))
 
 
@@ -152,6 +154,18 @@ def print_summary(reports: list[CrawlReport], db: Any, out: TextIO) -> None:
             print(f"{report.outcome.upper()} {report.portal}: {report.why}", file=out)
 
 
+def open_for_crawling(db: Path) -> None:
+    """Make sure the archive can be written before any crawl starts (a clear error if not);
+    say so when it is created, so a mistyped --db is seen at once."""
+    from newscrawler.storage import Archive, read_only_archive
+
+    if not db.exists():
+        print(f"newscrawler: no archive at {db}: creating a new one", file=sys.stderr)
+    Archive(db).close()
+    if not (os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)):
+        raise read_only_archive(db)  # opening it wrote nothing; a crawl would
+
+
 def log_settings(args: argparse.Namespace, overrides: dict[str, Any], live: bool
                  ) -> dict[str, Any]:
     """Where the log goes and how much of it: on a terminal, errors only (the progress lines
@@ -167,7 +181,10 @@ def log_settings(args: argparse.Namespace, overrides: dict[str, Any], live: bool
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl portals into the archive; exit 0 all well, 1 some portal failed, 2 bad usage."""
+    """Crawl portals into the archive; the exit status is the worst portal's (EXIT_STATUS),
+    1 when a description is broken, 2 on bad usage."""
+    from newscrawler.portals import broken_portals
+
     try:
         portals = chosen_portals(args.portals, args.all)
         checked_window(args.since, args.until)
@@ -178,6 +195,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from newscrawler.runner import run_crawls
 
     db = db_path(args.db)
+    open_for_crawling(db)
     overrides["NEWSCRAWLER_DB"] = str(db)
     progress = TerminalProgress(sys.stderr)
     overrides.update(log_settings(args, overrides, progress.live))
@@ -186,7 +204,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     print(f"crawling {len(jobs)} portals into {db} (started {started})", file=sys.stderr)
     reports = run_crawls(jobs, overrides, jobdir=args.jobdir, progress=progress)
     print_summary(reports, db, sys.stdout)
-    return exit_status(reports)
+    status = exit_status(reports)
+    broken = broken_portals() if args.all else {}
+    for error in broken.values():
+        print(f"BROKEN {error}", file=sys.stdout)
+    if broken and status != EXIT_STATUS["stopped"]:
+        status = EXIT_STATUS["failed"]
+    return status
 
 
 # -- ingest ---------------------------------------------------------------------------------------

@@ -32,7 +32,8 @@ from newscrawler.migrations import DAY_OF, SCHEMA_VERSION, SchemaError, migrate,
 from newscrawler.stats import CrawlReport, worst
 
 __all__ = ["Archive", "ArchiveError", "DEFAULT_DB", "OutdatedSchema", "SchemaError",
-           "StoredPage", "db_path", "decode_lists", "fts_query", "stored_fields"]
+           "StoredPage", "archive_error", "db_path", "decode_lists", "fts_query",
+           "read_only_archive", "stored_fields"]
 
 DEFAULT_DB = Path("data") / "news.db"
 LIST_FIELDS = ("authors", "tags", "images")
@@ -80,6 +81,27 @@ class ArchiveError(RuntimeError):
 
 class OutdatedSchema(ArchiveError):
     """A read-only open of an archive that needs upgrading first (an open for writing does)."""
+
+
+def not_an_archive(path: Path) -> ArchiveError:
+    return ArchiveError(f"{path} is not a newscrawler archive (an empty file, or another "
+                        "program's database): left as it is; give --db the archive's path")
+
+
+def read_only_archive(path: Path) -> ArchiveError:
+    return ArchiveError(f"cannot write to the archive {path}: the file or its folder is read-only")
+
+
+def archive_error(path: Path, exc: sqlite3.DatabaseError) -> ArchiveError:
+    """SQLite's complaint about an archive file as one line that says what to do."""
+    text = str(exc)
+    if "readonly" in text:
+        return read_only_archive(path)
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ArchiveError(
+            f"{path} is damaged ({text}): save what it still holds with "
+            f"`sqlite3 {path} \".recover\" | sqlite3 recovered.db`, or restore a backup")
+    return ArchiveError(f"cannot open the archive {path}: {text}")
 
 
 def db_path(setting: str | os.PathLike | None = None) -> Path:
@@ -225,16 +247,29 @@ class Archive:
         self._compressor = zstandard.ZstdCompressor(level=3)
         self._decompressor = zstandard.ZstdDecompressor()
         if not readonly:
-            migrate(self.db)
-            self.sync_portals()
+            try:
+                migrate(self.db)
+                self.sync_portals()
+            except sqlite3.DatabaseError as exc:
+                self.db.close()
+                raise archive_error(self.path, exc) from None
 
     def _connect(self) -> sqlite_utils.Database:
+        try:
+            return self._open()
+        except sqlite3.DatabaseError as exc:
+            raise archive_error(self.path, exc) from None
+
+    def _open(self) -> sqlite_utils.Database:
         if self.readonly:
             if not self.path.is_file():
                 raise ArchiveError(f"no archive at {self.path}")
-            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            conn = self._read_only_connection()
             db = sqlite_utils.Database(conn)
             version = schema_version(db)
+            if version == 0:
+                conn.close()
+                raise not_an_archive(self.path)
             if version != SCHEMA_VERSION:
                 conn.close()
                 kind = OutdatedSchema if version < SCHEMA_VERSION else ArchiveError
@@ -244,12 +279,27 @@ class Archive:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite_utils.Database(self.path)
+            if schema_version(db) == 0 and db.table_names():  # before WAL changes the file
+                db.close()
+                raise not_an_archive(self.path)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # durable across a crash of the process
         for pragma in ("foreign_keys = ON", f"busy_timeout = {BUSY_TIMEOUT_MS}",
                        "cache_size = -65536"):
             db.execute(f"PRAGMA {pragma}")
         return db
+
+    def _read_only_connection(self) -> sqlite3.Connection:
+        """A read-only connection; in a folder we may not write to, where SQLite cannot make
+        the WAL's shared-memory file, an immutable one (no writer of ours can be at work)."""
+        uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master")
+        except sqlite3.OperationalError:
+            conn.close()
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+        return conn
 
     def __enter__(self) -> Archive:
         return self
@@ -515,7 +565,10 @@ class Archive:
         `published` itself (which starts with that day), so the rows come in the order of its
         index and SQLite never sorts the export in memory.
         """
-        after_until = (date.fromisoformat(until) + timedelta(days=1)).isoformat() if until else None
+        after_until = (date.fromisoformat(until) + timedelta(days=1)).isoformat() if (
+            until and until < date.max.isoformat()) else None
+        if until and after_until is None:
+            since = since or "0"  # the last day there is: no end, but a publication date
         where, params = [], []
         for clause, value in (("portal = ?", portal), ("published >= ?", since),
                               ("published < ?", after_until)):

@@ -6,10 +6,14 @@ subclass of PortalSpider named by the portal's id. No spider file is written per
 
 from __future__ import annotations
 
+import logging
+
 from scrapy.spiderloader import SpiderLoader
 
-from newscrawler.portals import Portal, load_portals
+from newscrawler.portals import Portal, broken_portals, load_portals
 from newscrawler.spiders.portal import PortalSpider
+
+logger = logging.getLogger(__name__)
 
 
 def spider_class(portal: Portal) -> type[PortalSpider]:
@@ -25,3 +29,5 @@ class PortalSpiderLoader(SpiderLoader):
             self._found[portal.id].append((__name__, portal.id))
             self._spiders.setdefault(portal.id, spider_class(portal))
         self._check_name_duplicates()
+        for error in broken_portals().values():
+            logger.warning("no spider for a broken portal description: %s", error)
