@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from newscrawler.migrations import SchemaError
 from newscrawler.page import Drop, process_page
 from newscrawler.portals import Portal, PortalError, get_portal
 from newscrawler.storage import (
@@ -38,11 +37,6 @@ logger = logging.getLogger(__name__)
 Command = Callable[[argparse.Namespace], int]
 EXPORT_FORMATS = ("jsonl", "csv")
 REEXTRACT_BATCH = 200
-
-
-def fail(message: str, code: int = 1) -> int:
-    print(f"newscrawler: {message}", file=sys.stderr)
-    return code
 
 
 # -- reextract ------------------------------------------------------------------------------
@@ -90,9 +84,8 @@ def reextract(archive: Archive, portal: str | None = None) -> Counter[str]:
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     """Rebuild articles from their raw pages with the current extraction code."""
-    if args.portal and known_portal(args.portal) is None:
-        return fail(f"no portal description with id {args.portal!r}")
     with Archive(existing(args.db)) as archive:
+        check_portal(archive, args.portal)
         counts = reextract(archive, args.portal)
     total = sum(counts.values())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no stored pages"
@@ -152,8 +145,10 @@ def day(text: str) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     """Stream articles (optionally of one portal, published in a range of days)."""
     writer = write_jsonl if args.format == "jsonl" else write_csv
-    with open_for_reading(args.db) as archive, output(args.output) as out:
-        count = writer(archive.iter_articles(args.portal, args.since, args.until), out)
+    with open_for_reading(args.db) as archive:
+        check_portal(archive, args.portal)
+        with output(args.output) as out:
+            count = writer(archive.iter_articles(args.portal, args.since, args.until), out)
     print(f"exported {count} articles", file=sys.stderr)
     return 0
 
@@ -206,6 +201,13 @@ def existing(db: str | None) -> Path:
     return path
 
 
+def check_portal(archive: Archive, portal_id: str | None) -> None:
+    """`--portal`: a described portal or one the archive holds; else the same error (with the
+    closest id) as every command gives."""
+    if portal_id and not archive.db["portals"].count_where("id = ?", [portal_id]):
+        get_portal(portal_id)
+
+
 def open_for_reading(db: str | None) -> Archive:
     """Read-only when the schema is current (no write lock; works on a published copy);
     an archive of an older schema is opened once for writing, which upgrades it in place."""
@@ -223,7 +225,7 @@ def add_archive_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reextract", help="rebuild stored articles from their raw pages")
     p.add_argument("--portal", help="only this portal's articles (its id)")
     p.add_argument("--db", help=db_help)
-    p.set_defaults(func=guarded(cmd_reextract))
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("export", help="stream articles as JSON lines or CSV")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
@@ -232,25 +234,9 @@ def add_archive_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--until", type=day, help="published on or before this day (YYYY-MM-DD)")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.add_argument("--db", help=db_help)
-    p.set_defaults(func=guarded(cmd_export))
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("stats", help="per portal: articles, dates, crawl runs, failures")
     p.add_argument("--json", action="store_true")
     p.add_argument("--db", help=db_help)
-    p.set_defaults(func=guarded(cmd_stats))
-
-
-def guarded(command: Command) -> Command:
-    """A command whose archive errors are one line on stderr, not a traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except (ArchiveError, SchemaError) as exc:
-            return fail(str(exc))
-        except BrokenPipeError:  # `newscrawler export | head`: the reader has enough
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-
-    run.__doc__ = command.__doc__
-    return run
+    p.set_defaults(func=cmd_stats)

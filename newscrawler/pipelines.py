@@ -120,7 +120,7 @@ class StorePipeline(StagePipeline):
             if self.run_id is not None:
                 self.archive.end_run(self.run_id,
                                      {**self.crawler.stats.get_stats(), "finish_reason": reason},
-                                     shared=self.shared_run is not None)
+                                     shared=self.shared_run is not None, portal=spider.name)
         finally:
             self.archive.close()
         self.crawler.stats.set_value("newscrawler/db", str(self.archive.path))

@@ -196,7 +196,7 @@ def test_export_memory_stays_flat_however_large_the_archive(db: Path) -> None:
 def test_stats_per_portal(three_articles: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Archive(three_articles) as archive:
         done = archive.begin_run(["aksi"], spider="aksi")
-        archive.end_run(done, {"response_received_count": 9, "log_count/ERROR": 2,
+        archive.end_run(done, {"response_received_count": 9, "newscrawler/errors/http_404": 2,
                                "newscrawler/dropped/no_body": 3, "finish_reason": "finished"})
         archive.begin_run(["aksi"], spider="aksi")  # died: never ended
 

@@ -183,7 +183,7 @@ def test_a_crawl_run_is_one_row_with_the_crawl_stats(archive: Archive) -> None:
     archive.store(sample_article(7))
     archive.end_run(run, {"response_received_count": 12, "newscrawler/articles/new": 1,
                           "newscrawler/dropped/no_body": 2, "newscrawler/dropped/http_404": 1,
-                          "log_count/ERROR": 1, "finish_reason": "finished"})
+                          "newscrawler/unexpected/spider_error": 1, "finish_reason": "finished"})
     row = archive.db["crawl_runs"].get(run)
     assert row["ended_at"] >= row["started_at"]
     assert (row["portals"], row["pages_fetched"], row["articles_new"], row["articles_updated"],

@@ -8,12 +8,16 @@ spider modules (the `url` spider), so nothing here depends on Scrapy's private a
 
 from __future__ import annotations
 
+import logging
+
 from scrapy import Request, Spider
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
-from newscrawler.portals import Portal, PortalError, load_portals
+from newscrawler.portals import Portal, PortalError, broken_portals, load_portals
 from newscrawler.spiders.portal import PortalSpider
+
+logger = logging.getLogger(__name__)
 
 
 def spider_class(portal: Portal) -> type[PortalSpider]:
@@ -31,6 +35,8 @@ class PortalSpiderLoader:
         clash = set(self.portals) & set(self.modules.list())
         if clash:
             raise PortalError(f"portal ids clash with spider names: {sorted(clash)}")
+        for error in broken_portals().values():
+            logger.warning("no spider for a broken portal description: %s", error)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> PortalSpiderLoader:
