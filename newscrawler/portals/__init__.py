@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
+
+from newscrawler.addresses import url_host
 
 # A package resource, so descriptions load from a zipped egg too (scrapyd deploys one).
 PORTALS_DIR = importlib.resources.files(__name__)
@@ -107,7 +108,7 @@ class Portal:
         return ZoneInfo(self.timezone)
 
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
+        host = url_host(url)
         return any(host == d or host.endswith("." + d) for d in self.domains)
 
     def is_article_url(self, url: str) -> bool:
@@ -225,7 +226,7 @@ def get_portal(portal_id: str) -> Portal:
 
 def portal_for_url(url: str) -> Portal | None:
     """The described portal whose domains own the URL's host (longest domain wins)."""
-    host = (urlsplit(url).hostname or "").lower()
+    host = url_host(url)
     best: tuple[int, Portal] | None = None
     for portal in load_portals().values():
         for domain in portal.domains:
