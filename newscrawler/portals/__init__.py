@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
 
+from newscrawler.addresses import url_host
 from newscrawler.errors import NewscrawlerError
 
 # A package resource, so descriptions load from a zipped egg too (scrapyd deploys one).
@@ -112,7 +112,7 @@ class Portal:
         return ZoneInfo(self.timezone)
 
     def owns(self, url: str) -> bool:
-        return owning_domain((urlsplit(url).hostname or "").lower(), self.domains) is not None
+        return owning_domain(url_host(url), self.domains) is not None
 
     def is_article_url(self, url: str) -> bool:
         """True when the URL looks like one of this portal's articles (by its description)."""
@@ -296,7 +296,7 @@ def owning_domain(host: str, domains: Iterable[str]) -> str | None:
 
 def portal_for_url(url: str) -> Portal | None:
     """The described portal whose domains own the URL's host (longest domain wins)."""
-    host = (urlsplit(url).hostname or "").lower()
+    host = url_host(url)
     owners = {}
     for portal in load_portals().values():
         domain = owning_domain(host, portal.domains)
