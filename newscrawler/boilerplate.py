@@ -136,9 +136,11 @@ def rules_for(portal: Portal | None) -> Rules:
     """The compiled rules for a portal (shared rules alone for None), compiled once per portal."""
     if portal is None or not portal.boilerplate:  # also a description cut to its facts
         return _rules_for(None)
+    from newscrawler.portals import PortalError
+
     try:
         return _rules_for(portal.id)
-    except ValueError:  # a portal built in memory (tests, bench), not loaded from the folder
+    except PortalError:  # a portal built in memory (tests, bench), not loaded from the folder
         return compile_rules(shared_rules_data(), portal.boilerplate)
 
 

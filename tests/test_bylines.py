@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawler.extract import extract
+from newscrawler.page import extract
 
 BODY = "".join(
     f"<p>Paragraf ke-{i} tentang nelayan Kendari yang panen ikan cakalang sejak awal pekan, "

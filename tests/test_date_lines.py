@@ -4,7 +4,7 @@ day from the URL or a date-only meta, and the seconds a page script adds to the 
 
 from __future__ import annotations
 
-from newscrawler.extract import extract
+from newscrawler.page import extract
 
 BODY = "".join(
     f"<p>Paragraf ke-{i} tentang nelayan Kendari yang panen ikan cakalang sejak awal pekan, "

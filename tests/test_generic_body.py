@@ -4,7 +4,7 @@ of a page-by-page viewer standing among the paragraphs are not text."""
 
 from __future__ import annotations
 
-from newscrawler.extract import extract
+from newscrawler.page import extract
 
 TITLE = "Perabot Tembaga Bisa Kurangi Paparan Virus"
 PARAGRAPHS = [

@@ -4,7 +4,7 @@ lists, related cards, UI labels and hashtags of embedded posts are not tags."""
 
 from __future__ import annotations
 
-from newscrawler.extract import extract
+from newscrawler.page import extract
 
 BODY = "".join(
     f"<p>Paragraf ke-{i} berita tentang banjir rob yang merendam pesisir utara Jawa Tengah, "

@@ -10,6 +10,9 @@ from newscrawler.demo.server import serve
 from newscrawler.runner import CrawlReport, run_crawls
 
 SITE = Path(__file__).with_name("site")
+# Its own archive: the demo's made-up articles have real portals' URLs, and must never be
+# mixed with crawled news.
+DEMO_DB = Path("data") / "demo.db"
 DEMO_PORTALS = {"aksi": "aksi.id", "inews": "inews.id"}
 DEMO_SETTINGS = {
     "DOWNLOAD_DELAY": 0,

@@ -58,6 +58,10 @@ def _words(words: list[str]) -> re.Pattern[str]:
     return re.compile(r"\b(?:{})\b".format("|".join(words)), re.I)
 
 
+def _is_rel_tag(a: Element) -> bool:
+    return "tag" in (a.get("rel") or "").lower().split()
+
+
 def is_tag_link(a: Element, rules: TagRules, site: str) -> bool:
     """A link to a tag page of this site (a hashtag of an embedded tweet is not one), or a
     link in a box named as the tags (`<div class="tags">`)."""
@@ -65,7 +69,7 @@ def is_tag_link(a: Element, rules: TagRules, site: str) -> bool:
     parts = urlsplit(href)
     if parts.hostname and _site(parts.hostname) != site:
         return False
-    return "tag" in (a.get("rel") or "").lower().split() or bool(
+    return _is_rel_tag(a) or bool(
         href and rules.href.search(parts.path)) or any(
         rules.box_classes & set((el.get("class") or "").lower().split())
         for el in islice(a.iterancestors(), BOX_CLASS_LEVELS))
@@ -143,11 +147,14 @@ def article_tags(url: str, root: Element, headline: Element | None, body: Elemen
     best: tuple[int, int, int] | None = None
     chosen: list[str] = []
     for order, (box, links) in enumerate(boxes.items()):
+        if _is_furniture(box, rules) or _is_sitewide(box, rules):
+            continue
+        if _outside_links(box) > rules.max_other_chars:  # prose around: only links that
+            links = [a for a in links if _is_rel_tag(a)]  # declare themselves tags count
         texts = list(dict.fromkeys(t for t in (element_text(a).lstrip("#").strip() for a in links)
                                    if t and len(t.split()) <= rules.max_words
                                    and not rules.ui_label.match(t)))
-        if (not texts or _outside_links(box) > rules.max_other_chars
-                or _is_furniture(box, rules) or _is_sitewide(box, rules)):
+        if not texts:
             continue
         rank = (-len(texts), -_depth_shared_with(box, body), order)
         if best is None or rank < best:
