@@ -144,8 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_portals)
 
-    p = sub.add_parser("demo", help="crawl a bundled local demo site into data/demo.db")
-    p.add_argument("--db", help="the demo's archive (default: data/demo.db, kept apart from "
+    p = sub.add_parser("demo", help="crawl a bundled local demo site into data/demo/news.db")
+    p.add_argument("--db", help="the demo's archive (default: data/demo/news.db, kept apart from "
                    "real crawls)")
     p.set_defaults(func=cmd_demo)
 

@@ -18,7 +18,7 @@ SENTENCES = [
     "Warga {place} berharap janji tersebut benar ditepati karena kebutuhan sekolah anak mereka "
     "semakin besar menjelang tahun ajaran baru.",
 ]
-HTTP_DATE = "Tue, 02 Mar 2021 05:00:00 GMT"
+HTTP_DATE = "Wed, 31 Mar 2021 05:00:00 GMT"  # after every sample is published
 
 
 def article_url(n: int, portal_domain: str = "www.aksi.id") -> str:

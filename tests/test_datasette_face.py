@@ -122,6 +122,13 @@ def test_search_with_no_match_says_so(visit: Visit, words: str) -> None:
     assert page.inner_text(".zero-results") == f"No article matches {words}."
 
 
+@pytest.mark.parametrize("words", ['"', " ", '""'])
+def test_table_search_box_without_words_shows_the_table(visit: Visit, words: str) -> None:
+    page = visit(f"/news/articles?_search={quote(words)}&portal=inews")
+    assert page.url.endswith("/news/articles?portal=inews")
+    assert page.locator("table.compact-articles tbody tr").count() == 2
+
+
 def test_articles_table_is_compact_and_its_portal_facet_filters(visit: Visit) -> None:
     page = visit("/news/articles")
     headers = page.locator("table.compact-articles th").all_inner_texts()

@@ -113,3 +113,17 @@ def test_long_cells_are_wrapped_to_be_cut_and_escaped() -> None:
     assert face.render_cell("pendek", "title") is None
     assert face.render_cell("https://www.aksi.id/" + "a" * 200, "url") is None  # links stay links
     assert face.render_cell(b"\x00" * 500, "body") is None
+
+
+@pytest.mark.parametrize(("query_string", "cleaned"), [
+    ("_search=%22", ""),
+    ("_search=%20&portal=aksi", "portal=aksi"),
+    ("_search_title=%22%22&_sort=published", "_sort=published"),
+    ("_search=kopi", None),
+    ("_search=&portal=aksi", None),  # an empty box is no search: datasette ignores it
+    ("_search=%22&_searchmode=raw", None),  # raw FTS5 syntax is the user's own
+    ("portal=aksi", None),
+])
+def test_table_searches_without_words_are_dropped(query_string: str, cleaned: str | None
+                                                  ) -> None:
+    assert face.without_empty_search(query_string) == cleaned

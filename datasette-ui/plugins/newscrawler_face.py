@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 from datasette import hookimpl
+from datasette.utils import escape_fts
 from markupsafe import Markup, escape
 
 DATABASE = "news"
@@ -70,6 +73,38 @@ def render_cell(value: Any, column: str) -> Markup | None:
     if isinstance(value, str) and len(value) > LONG_CELL and not value.startswith("http"):
         return Markup('<div class="long-text" tabindex="0">{}</div>').format(value)
     return None
+
+
+def without_empty_search(query_string: str) -> str | None:
+    """The query string less table searches with no words (a lone ", a blank), which FTS5 would
+    refuse with HTTP 400; None when there is nothing to drop. Raw searches are the user's own."""
+    params = parse_qsl(query_string, keep_blank_values=True)
+    if ("_searchmode", "raw") in params:
+        return None
+    kept = [(k, v) for k, v in params if not (k.startswith("_search") and k != "_searchmode"
+                                               and v and not escape_fts(v))]
+    return urlencode(kept) if len(kept) < len(params) else None
+
+
+ASGIApp = Callable[[dict, Callable, Callable], Awaitable[None]]
+
+
+@hookimpl
+def asgi_wrapper() -> Callable[[ASGIApp], ASGIApp]:
+    """A table search with no words answers with the table (a redirect), not an FTS5 error."""
+    def wrap(app: ASGIApp) -> ASGIApp:
+        async def searched(scope: dict, receive: Callable, send: Callable) -> None:
+            query_string = scope.get("query_string", b"").decode("utf-8", "replace")
+            cleaned = without_empty_search(query_string) if scope["type"] == "http" else None
+            if cleaned is None:
+                await app(scope, receive, send)
+                return
+            location = quote(scope["path"]) + (f"?{cleaned}" if cleaned else "")
+            await send({"type": "http.response.start", "status": 302,
+                        "headers": [(b"location", location.encode("ascii"))]})
+            await send({"type": "http.response.body", "body": b""})
+        return searched
+    return wrap
 
 
 @hookimpl
