@@ -29,6 +29,8 @@ PICTURE_LEVELS = 3
 # A byline with its label, looked for among this many elements after the headline.
 BYLINE_REACH = 600
 MAX_BYLINE_CHARS = 80
+BYLINE_LABEL_START = re.compile(  # an element's own text: the cheap test before its whole text
+    r"^\s*(?:penulis|reporter|pewarta|oleh|wartawan|laporan|ditulis|by)\b", re.I)
 BYLINE_LABEL = re.compile(
     r"^(?:penulis|reporter|pewarta|oleh|wartawan|laporan wartawan|ditulis oleh|by)\s*:?\s+\w",
     re.I)
@@ -106,8 +108,17 @@ def labelled_bylines(headline: Element | None) -> list[str]:
     if headline is None:
         return []
     return [text for el in headline.xpath(f"following::*[position() <= {BYLINE_REACH}]")
-            if el.tag not in _NOT_TEXT for text in [element_text(el)]
+            if el.tag not in _NOT_TEXT and BYLINE_LABEL_START.match(_leading_text(el))
+            for text in [element_text(el)]
             if len(text) <= MAX_BYLINE_CHARS and BYLINE_LABEL.match(text)]
+
+
+def _leading_text(el: Element) -> str:
+    """The text an element starts with: its own, else its first child's (a table row)."""
+    if el.text and el.text.strip():
+        return el.text
+    first = el[0] if len(el) else None
+    return first.text or "" if first is not None and isinstance(first.tag, str) else ""
 
 
 def _in_picture(el: Element) -> bool:

@@ -261,8 +261,11 @@ def headline_element(root: Element, title: str | None) -> Element | None:
     if heading is not None:
         return heading
     body = root.find("body")
+    last_word = title.split()[-1]
     for el in body.iter() if body is not None else ():
-        own = normalize_space(el.text) if isinstance(el.tag, str) and el.tag != "a" else ""
+        if not el.text or last_word not in el.text or not isinstance(el.tag, str):
+            continue  # the cheap test first: most elements do not hold the headline's end
+        own = normalize_space(el.text) if el.tag != "a" else ""
         if own.endswith(title) and len(own) <= len(title) + RUBRIC_CHARS and not any(
                 a.tag == "a" for a in el.iterancestors()):
             return el
@@ -311,7 +314,8 @@ def article_zone(root: Element, title: str | None, containers: list[Element], ru
 def _script_dates(root: Element) -> list[str]:
     """Publication times a page's scripts hold for its trackers (`"publishDate": "2020-06-17
     11:36:30"` on the KLY portals): machine dates where no meta tag has one."""
-    return [m.group(1) for script in root.iter("script") if script.text
+    return [m.group(1) for script in root.iter("script")
+            if script.text and "publish" in script.text  # most scripts: no regex run
             for m in SCRIPT_DATE.finditer(script.text)]
 
 

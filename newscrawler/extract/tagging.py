@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import islice
 from urllib.parse import urlsplit
 
 from newscrawler.boilerplate import shared_rules_data
@@ -23,7 +22,6 @@ from newscrawler.extract.document import Element, element_text
 BOX_TAGS = frozenset("ul ol div section p td dl article aside nav header footer main".split())
 SECOND_LEVEL = frozenset({"co", "or", "go", "ac", "web", "my", "sch", "com", "net"})
 HEADING_CHARS = 60
-BOX_CLASS_LEVELS = 3  # a link this close below a box named as the tags is one of them
 HIDDEN_CLASSES = frozenset({"hide", "hidden", "d-none", "sr-only"})
 
 
@@ -62,17 +60,16 @@ def _is_rel_tag(a: Element) -> bool:
     return "tag" in (a.get("rel") or "").lower().split()
 
 
-def is_tag_link(a: Element, rules: TagRules, site: str) -> bool:
+def is_tag_link(a: Element, rules: TagRules, site: str, in_tag_box: bool = False) -> bool:
     """A link to a tag page of this site (a hashtag of an embedded tweet is not one), or a
     link in a box named as the tags (`<div class="tags">`)."""
     href = (a.get("href") or "").strip()
+    if not (in_tag_box or _is_rel_tag(a) or rules.href.search(href)):
+        return False  # the common case, decided on the raw href without parsing it
     parts = urlsplit(href)
     if parts.hostname and _site(parts.hostname) != site:
         return False
-    return _is_rel_tag(a) or bool(
-        href and rules.href.search(parts.path)) or any(
-        rules.box_classes & set((el.get("class") or "").lower().split())
-        for el in islice(a.iterancestors(), BOX_CLASS_LEVELS))
+    return in_tag_box or _is_rel_tag(a) or bool(rules.href.search(parts.path))
 
 
 def _box(link: Element) -> Element | None:
@@ -137,10 +134,18 @@ def article_tags(url: str, root: Element, headline: Element | None, body: Elemen
     site = _site(urlsplit(url).hostname or "")
     boxes: dict[Element, list[Element]] = {}
     after_headline = headline is None
+    in_named_box: set[Element] = set()  # links inside a box named as the tags
+    named_tags: dict[str, bool] = {}  # pages repeat their class names: test each once
     for el in root.iter():
         if el is headline:
             after_headline = True
-        if after_headline and el.tag == "a" and is_tag_link(el, rules, site):
+        if not after_headline or not isinstance(el.tag, str):
+            continue
+        named = el.get("class")
+        if named and named_tags.setdefault(
+                named, bool(rules.box_classes & set(named.lower().split()))):
+            in_named_box.update(el.iter("a"))
+        if el.tag == "a" and is_tag_link(el, rules, site, el in in_named_box):
             box = _box(el)
             if box is not None:
                 boxes.setdefault(box, []).append(el)
