@@ -91,6 +91,7 @@ HEADER_LINES = 8
 HIDDEN_PROBE = 80
 HEADER_LINE_WORDS = 15
 RUBRIC_CHARS = 20  # "In Picture: " before a headline shown without a heading tag
+SCRIPT_DATE_KEYS = ("publishDate", "publishedDate", "publish_date", "published_at")
 SCRIPT_DATE = re.compile(
     r"""["']?(?:publishDate|publishedDate|publish_date|published_at)["']?\s*[:=]\s*"""
     r"""["'](\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)["']""")
@@ -311,12 +312,12 @@ def article_zone(root: Element, title: str | None, containers: list[Element], ru
     return place
 
 
-def _script_dates(root: Element) -> list[str]:
-    """Publication times a page's scripts hold for its trackers (`"publishDate": "2020-06-17
-    11:36:30"` on the KLY portals): machine dates where no meta tag has one."""
-    return [m.group(1) for script in root.iter("script")
-            if script.text and "publish" in script.text  # most scripts: no regex run
-            for m in SCRIPT_DATE.finditer(script.text)]
+def _script_date(root: Element) -> str | None:
+    """The publication time a page's scripts hold for its trackers (`"publishDate": "2020-06-17
+    11:36:30"` on the KLY portals): a machine date where no meta tag has one."""
+    found = (SCRIPT_DATE.search(script.text) for script in root.iter("script") if script.text
+             and any(key in script.text for key in SCRIPT_DATE_KEYS))  # most: no regex run
+    return next((m.group(1) for m in found if m), None)
 
 
 def reads_as_moment(text: str) -> bool:
@@ -351,7 +352,9 @@ def _date_candidates(
         date_line = date_line_below(headline, reads_as_moment)  # where a reader looks for it
     if date_line:
         found.append(["published", "text", date_line])
-    found += [["published", "script", value] for value in _script_dates(root)[:1]]
+    script_date = _script_date(root)
+    if script_date:
+        found.append(["published", "script", script_date])
     match = URL_DATE.search(_path(url))
     if match:
         year, month, day = match.groups()

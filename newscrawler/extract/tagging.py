@@ -132,23 +132,17 @@ def article_tags(url: str, root: Element, headline: Element | None, body: Elemen
     """The tags of the article's tag box, in page order; [] when the page shows none."""
     rules = tag_rules()
     site = _site(urlsplit(url).hostname or "")
+    start = headline if headline is not None else root
+    after = "following::" if headline is not None else "descendant::"
+    in_named_box = {a for el in start.xpath(f"{after}*[contains(@class, 'tag')]")
+                    if rules.box_classes & set(el.get("class", "").lower().split())
+                    for a in el.iter("a")}  # links inside a box named as the tags
     boxes: dict[Element, list[Element]] = {}
-    after_headline = headline is None
-    in_named_box: set[Element] = set()  # links inside a box named as the tags
-    named_tags: dict[str, bool] = {}  # pages repeat their class names: test each once
-    for el in root.iter():
-        if el is headline:
-            after_headline = True
-        if not after_headline or not isinstance(el.tag, str):
-            continue
-        named = el.get("class")
-        if named and named_tags.setdefault(
-                named, bool(rules.box_classes & set(named.lower().split()))):
-            in_named_box.update(el.iter("a"))
-        if el.tag == "a" and is_tag_link(el, rules, site, el in in_named_box):
-            box = _box(el)
+    for link in start.xpath(f"{after}a"):  # in page order, after the headline
+        if is_tag_link(link, rules, site, link in in_named_box):
+            box = _box(link)
             if box is not None:
-                boxes.setdefault(box, []).append(el)
+                boxes.setdefault(box, []).append(link)
     best: tuple[int, int, int] | None = None
     chosen: list[str] = []
     for order, (box, links) in enumerate(boxes.items()):
