@@ -124,6 +124,17 @@ def shared_rules_data() -> dict[str, Any]:
     return yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
 
 
+def settings(section: str) -> dict[str, Any]:
+    """One section of the extractor's configuration (boilerplate.yaml): its word lists and
+    thresholds, kept as data in one place."""
+    return shared_rules_data()[section]
+
+
+def words_pattern(words: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    """Any of the words (regex fragments) as a whole word."""
+    return re.compile(r"\b(?:{})\b".format("|".join(words)), flags)
+
+
 @cache
 def _rules_for(portal_id: str | None) -> Rules:
     from newscrawler.portals import get_portal

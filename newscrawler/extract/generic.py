@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from newscrawler.boilerplate import Rules
+from newscrawler.boilerplate import Rules, settings, words_pattern
 from newscrawler.extract.document import Element, css_xpath, text_content
 
 # Subtrees that never hold the article (not even its wrapper).
@@ -33,37 +33,25 @@ INLINE_TAGS = frozenset(
 TAG_WEIGHT = {"div": 5, "article": 10, "main": 5, "section": 3, "pre": 3, "td": 3,
               "blockquote": 3, "form": -3, "ol": -3, "ul": -3, "dl": -3, "li": -3,
               "address": -3, "th": -5, "h1": -5, "h2": -5, "h3": -5, "h4": -5}
-POSITIVE_NAMES = re.compile(
-    r"\b(article|body|content|entry|hentry|main|page|post|text|blog|story|detail|isi|berita|"
-    r"artikel|konten|narasi|read|single)\b")
-NEGATIVE_NAMES = re.compile(
-    r"\b(ad|ads|advert|banner|combx|comments?|contact|foot|footer|gdpr|consent|cookie|masthead|"
-    r"meta|outbrain|taboola|promo|related|scroll|share|sharing|shoutbox|sidebar|skyscraper|"
-    r"sponsor|sponsored|shopping|tags?|tool|tools|widget|popular|populer|terkait|trending|"
-    r"newsletter|subscribe|modal|popup|bio|byline|breadcrumbs?|nav|navigation|menu|header|"
-    r"signup|paywall|hidden)\b")
-UNLIKELY_NAMES = re.compile(
-    r"\b(banner|breadcrumbs?|combx|comments?|community|disqus|extra|footer|gdpr|consent|cookie|"
-    r"header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|"
-    r"supplemental|ad break|agegate|pagination|pager|popup|newsletter|terkait|populer|"
-    r"baca juga|bacajuga|trending|recommended|rekomendasi)\b")
-MAYBE_NAMES = re.compile(r"\b(and|article|body|column|content|main|shadow|entry|post|story|"
-                         r"detail)\b")
+_FINDER = settings("generic_finder")
+# Names are matched lower-cased and split into words (`_words`).
+POSITIVE_NAMES = words_pattern(_FINDER["positive_names"], 0)
+NEGATIVE_NAMES = words_pattern(_FINDER["negative_names"], 0)
+UNLIKELY_NAMES = words_pattern(_FINDER["unlikely_names"], 0)
+MAYBE_NAMES = words_pattern(_FINDER["maybe_names"], 0)
 _NAME_SPLIT = re.compile(r"[^a-zA-Z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-MIN_PARAGRAPH_CHARS = 25
-VOTE_LEVELS = 5
-# A paragraph inside an element named as boilerplate this close above it does not vote; further
-# up, a name says little (`has-sidebar` on a page wrapper).
-NAMED_LEVELS = 3
-WRAPPER_SHARE = 0.4
-MIN_CONTAINER_SCORE = 10.0
-MIN_CANDIDATE_PROSE = 140  # chars of non-link text: less is a teaser, a byline or a card
-ALTERNATIVES = 5  # next-best candidates looked at
-ALTERNATIVE_SHARE = 0.75  # ... scoring at least this share of the best
-MIN_ALTERNATIVES = 3  # ... this many in one ancestor make it the container
-KNOWN_CONTAINER_SHARE = 0.6
-SIBLING_SHARE = 0.2
-CONTINUATION_MAX_LINK_DENSITY = 0.5
+MIN_PARAGRAPH_CHARS = int(_FINDER["min_paragraph_chars"])
+VOTE_LEVELS = int(_FINDER["vote_levels"])
+NAMED_LEVELS = int(_FINDER["named_levels"])
+WRAPPER_SHARE = float(_FINDER["wrapper_share"])
+MIN_CONTAINER_SCORE = float(_FINDER["min_container_score"])
+MIN_CANDIDATE_PROSE = int(_FINDER["min_candidate_prose"])
+ALTERNATIVES = int(_FINDER["alternatives"])
+ALTERNATIVE_SHARE = float(_FINDER["alternative_share"])
+MIN_ALTERNATIVES = int(_FINDER["min_alternatives"])
+KNOWN_CONTAINER_SHARE = float(_FINDER["known_container_share"])
+SIBLING_SHARE = float(_FINDER["sibling_share"])
+CONTINUATION_MAX_LINK_DENSITY = float(_FINDER["continuation_max_link_density"])
 _SENTENCE_END = re.compile(r"[.!?\"”')]\s*$")
 
 

@@ -14,30 +14,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 
+from newscrawler.boilerplate import settings, words_pattern
 from newscrawler.extract.document import Element, element_text
 
 # Class tokens, most trusted first. An author box gives its links (or its text when it has
 # none); a date element its text.
-AUTHOR_CLASSES = ("author-name", "byline__author", "author", "penulis", "byline__name",
-                  "reporter", "writer")
-DATE_CLASSES = ("entry-date", "post-date", "date", "time", "tanggal")
-MAX_DATE_CHARS = 100
-LABEL_INSIDE = re.compile(r"\b(?:penulis|reporter|pewarta|oleh|wartawan)\s*:\s*", re.I)
+_BYLINES, _DATE_LINES = settings("bylines"), settings("date_lines")
+AUTHOR_CLASSES = tuple(_BYLINES["classes"])
+DATE_CLASSES = tuple(_DATE_LINES["classes"])
+MAX_DATE_CHARS = int(_DATE_LINES["max_chars"])
+_LABELS = "|".join(_BYLINES["labels"])
+# "Reporter : Name" inside a longer line: what follows the label is the name.
+LABEL_INSIDE = re.compile(rf"\b(?:{_LABELS})\s*:\s*", re.I)
 # A byline in a photo's box is the photo's credit.
-PICTURE_NAMES = re.compile(r"\b(?:photo|foto|caption|image|gambar)\b", re.I)
-PICTURE_LEVELS = 3
+PICTURE_NAMES = words_pattern(_BYLINES["picture_names"])
+PICTURE_LEVELS = int(_BYLINES["picture_levels"])
 # A byline with its label, looked for among this many elements after the headline.
-BYLINE_REACH = 600
-MAX_BYLINE_CHARS = 80
-BYLINE_LABEL_START = re.compile(  # an element's own text: the cheap test before its whole text
-    r"^\s*(?:penulis|reporter|pewarta|oleh|wartawan|laporan|ditulis|by)\b", re.I)
-BYLINE_LABEL = re.compile(
-    r"^(?:penulis|reporter|pewarta|oleh|wartawan|laporan wartawan|ditulis oleh|by)\s*:?\s+\w",
-    re.I)
+BYLINE_REACH = int(_BYLINES["reach"])
+MAX_BYLINE_CHARS = int(_BYLINES["max_chars"])
+_FIRST_WORDS = "|".join(dict.fromkeys(label.split()[0] for label in _BYLINES["labels"]))
+# An element's own text starting with a label's first word: the cheap test before its whole text.
+BYLINE_LABEL_START = re.compile(rf"^\s*(?:{_FIRST_WORDS})\b", re.I)
+BYLINE_LABEL = re.compile(rf"^(?:{_LABELS})\s*:?\s+\w", re.I)
 # Below the headline, a date line is looked for among this many elements, until prose starts.
-DATE_LINE_REACH = 60
-DATE_LINE_ABOVE = 4
-PROSE_CHARS = 150
+DATE_LINE_REACH = int(_DATE_LINES["reach"])
+DATE_LINE_ABOVE = int(_DATE_LINES["above"])
+PROSE_CHARS = int(_DATE_LINES["prose_chars"])
 # A date line holds a clock time and a year: the cheap test before a text is parsed as a date.
 _CLOCK_AND_YEAR = re.compile(r"(?=.*\b\d{1,2}[:.]\d{2}\b)(?=.*\b(?:19|20)\d{2}\b)", re.S)
 _NOT_TEXT = frozenset({"script", "style", "noscript", "template"})

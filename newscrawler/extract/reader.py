@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from newscrawler.addresses import join_url
-from newscrawler.boilerplate import Rules, rules_for
+from newscrawler.boilerplate import Rules, rules_for, settings, words_pattern
 from newscrawler.dates import parse_date
 from newscrawler.extract import generic
 from newscrawler.extract.document import (
@@ -61,28 +61,24 @@ logger = logging.getLogger(__name__)
 
 TITLE_SEPARATORS = re.compile(r"\s+[-|–—:»]+\s+")
 DOMAIN_LIKE = re.compile(r"\b[\w-]+\.(com|id|co|net|tv|org|news)\b", re.I)
+_BYLINES = settings("bylines")
 AUTHOR_PREFIX = re.compile(
-    r"^[:\s]*(?:(?:penulis|reporter|pewarta|oleh|by|wartawan|laporan wartawan)"
-    r"\b\s*[:\-]?\s*)?", re.I)
+    r"^[:\s]*(?:(?:{})\b\s*[:\-]?\s*)?".format("|".join(_BYLINES["labels"])), re.I)
 # "Budi dan Agus S", "Budi, Agus", "Budi & Agus": several people in one byline.
 AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bdan\b|\|)\s*", re.I)
 # A part of a byline that names a role or a place, not a person: "Kontributor Lhokseumawe";
 # or the editor, who is not the writer: "Editor: Ade Marboen".
-AUTHOR_ROLE = re.compile(
-    r"^(kontributor|koresponden|wartawan|jurnalis|tim|editor|redaktur|penyunting)\b", re.I)
+AUTHOR_ROLE = re.compile(r"^(?:{})\b".format("|".join(_BYLINES["roles"])), re.I)
 # "Fino Yurio Kristo - detikinet": the desk after the name is not part of it.
 AUTHOR_DESK = re.compile(r"\s+[-–|]\s+\S+$")
 # The next credit on the same line ends the writer's names: "Masriadi Editor : Ervan Hardoko".
-NEXT_CREDIT = re.compile(
-    r"\s+(?:editor|penyunting|redaktur|sumber|fotografer|foto)\s*:", re.I)
+NEXT_CREDIT = re.compile(r"\s+(?:{})\s*:".format("|".join(_BYLINES["next_credits"])), re.I)
 # A day's name standing as a part of a byline ("Reporter : X | Jumat, 19 Juni 2015").
-DAY_NAME = re.compile(r"^(?:senin|selasa|rabu|kamis|jum.?at|sabtu|minggu|monday|tuesday|"
-                      r"wednesday|thursday|friday|saturday|sunday)$", re.I)
+DAY_NAME = re.compile(r"^(?:{})$".format("|".join(_BYLINES["days"])), re.I)
 # "Fakhrizal Fakhri Jurnalis": the role after the name.
-TRAILING_ROLE = re.compile(r"\s+(?:jurnalis|reporter|wartawan|kontributor|penulis)$", re.I)
+TRAILING_ROLE = re.compile(r"\s+(?:{})$".format("|".join(_BYLINES["trailing_roles"])), re.I)
 # A company, not a person: "PT. VIVA MEDIA BARU", "Kompas Cyber Media".
-ORGANISATION = re.compile(r"\b(?:PT|CV|Tbk|Media|Cyber|Group|Grup|Network|Corp|Inc|Ltd|"
-                          r"Facebook|Twitter|Instagram|Google)\b\.?", re.I)
+ORGANISATION = words_pattern(_BYLINES["organisations"])
 # An account name ("prwir", "admin"), not a person's: one lower-case word.
 ACCOUNT_NAME = re.compile(r"^[a-z0-9_.]+$")
 # A container's header: at most this many lines of at most this many words before the headline.

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
-from newscrawler.boilerplate import shared_rules_data
+from newscrawler.boilerplate import shared_rules_data, words_pattern
 from newscrawler.extract.document import Element, element_text
 
 BOX_TAGS = frozenset("ul ol div section p td dl article aside nav header footer main".split())
@@ -44,16 +44,12 @@ def tag_rules() -> TagRules:
         href=re.compile(raw["href"], re.I),
         box_classes=frozenset(raw["box_classes"]),
         ui_label=re.compile(raw["ui_label"], re.I),
-        furniture_names=_words(raw["furniture_names"]),
-        frame_names=_words(raw["frame_names"]),
+        furniture_names=words_pattern(raw["furniture_names"]),
+        frame_names=words_pattern(raw["frame_names"]),
         sitewide_heading=re.compile(raw["sitewide_heading"], re.I),
         max_other_chars=int(raw["max_other_chars"]),
         max_words=int(raw["max_words"]),
     )
-
-
-def _words(words: list[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:{})\b".format("|".join(words)), re.I)
 
 
 def _is_rel_tag(a: Element) -> bool:
