@@ -40,18 +40,15 @@ NEGATIVE_NAMES = words_pattern(_FINDER["negative_names"], 0)
 UNLIKELY_NAMES = words_pattern(_FINDER["unlikely_names"], 0)
 MAYBE_NAMES = words_pattern(_FINDER["maybe_names"], 0)
 _NAME_SPLIT = re.compile(r"[^a-zA-Z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
-MIN_PARAGRAPH_CHARS = int(_FINDER["min_paragraph_chars"])
-VOTE_LEVELS = int(_FINDER["vote_levels"])
-NAMED_LEVELS = int(_FINDER["named_levels"])
-WRAPPER_SHARE = float(_FINDER["wrapper_share"])
-MIN_CONTAINER_SCORE = float(_FINDER["min_container_score"])
-MIN_CANDIDATE_PROSE = int(_FINDER["min_candidate_prose"])
-ALTERNATIVES = int(_FINDER["alternatives"])
-ALTERNATIVE_SHARE = float(_FINDER["alternative_share"])
-MIN_ALTERNATIVES = int(_FINDER["min_alternatives"])
-KNOWN_CONTAINER_SHARE = float(_FINDER["known_container_share"])
-SIBLING_SHARE = float(_FINDER["sibling_share"])
-CONTINUATION_MAX_LINK_DENSITY = float(_FINDER["continuation_max_link_density"])
+# Counts and shares, explained where they are set (boilerplate.yaml, generic_finder).
+MIN_PARAGRAPH_CHARS, VOTE_LEVELS, NAMED_LEVELS, MIN_CANDIDATE_PROSE, ALTERNATIVES, \
+    MIN_ALTERNATIVES = (int(_FINDER[key]) for key in (
+        "min_paragraph_chars", "vote_levels", "named_levels", "min_candidate_prose",
+        "alternatives", "min_alternatives"))
+WRAPPER_SHARE, MIN_CONTAINER_SCORE, ALTERNATIVE_SHARE, KNOWN_CONTAINER_SHARE, SIBLING_SHARE, \
+    CONTINUATION_MAX_LINK_DENSITY = (float(_FINDER[key]) for key in (
+        "wrapper_share", "min_container_score", "alternative_share", "known_container_share",
+        "sibling_share", "continuation_max_link_density"))
 _SENTENCE_END = re.compile(r"[.!?\"”')]\s*$")
 
 
