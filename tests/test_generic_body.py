@@ -54,3 +54,14 @@ def test_a_photo_story_keeps_its_item_titles_a_lone_closing_heading_goes() -> No
     assert extract(html, url).body == "\n\n".join(PARAGRAPHS + items)
     lone = html.replace(pictures, '<h2>Video Panen Cakalang</h2><figure><img src="/v.jpg"></figure>')
     assert extract(lone, url).body == "\n\n".join(PARAGRAPHS)
+
+
+def test_a_picture_box_without_figure_is_not_body() -> None:
+    caption = ('<div class="foto-artikel"><img src="/f.jpg"><span class="author">SUARA.COM/BUDI'
+               '</span> Keran tembaga di sebuah rumah di Jakarta, Senin (21/9/2020).</div>')
+    html = f"""<html><head><title>{TITLE}</title></head><body><div class="utama">
+    <h1>{TITLE}</h1><div class="isi-berita">{caption}
+    {"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</div></div></body></html>"""
+    article = extract(html, "https://www.suara.com/lifestyle/2020/09/21/160400/perabot-tembaga")
+    assert article.body == "\n\n".join(PARAGRAPHS)
+    assert article.authors == []

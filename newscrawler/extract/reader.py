@@ -36,6 +36,7 @@ from newscrawler.extract.document import (
 )
 from newscrawler.extract.hints import (
     LABEL_INSIDE,
+    PICTURE_NAMES,
     Hints,
     date_line_below,
     labelled_bylines,
@@ -87,6 +88,7 @@ HEADER_LINES = 8
 HIDDEN_PROBE = 80
 HEADER_LINE_WORDS = 15
 RUBRIC_CHARS = 20  # "In Picture: " before a headline shown without a heading tag
+PICTURE_BOX_CHARS = int(settings("generic_finder")["picture_box_chars"])
 SCRIPT_DATE_KEYS = ("publishDate", "publishedDate", "publish_date", "published_at")
 SCRIPT_DATE = re.compile(
     r"""["']?(?:publishDate|publishedDate|publish_date|published_at)["']?\s*[:=]\s*"""
@@ -424,12 +426,21 @@ def _cut_boilerplate(container: Element, rules: Rules, extra: tuple[str, ...]):
                 doomed.append(el)
     named = [el for el in container.iterdescendants() if isinstance(el.tag, str)
              and rules.is_boilerplate_element(el.get("class"), el.get("id"))]
+    doomed.extend(el for el in container.iterdescendants("div", "span") if is_picture_box(el))
     if named:
         half = len(text_content(container)) / 2
         doomed.extend(el for el in named if len(text_content(el)) < half)
     for el in doomed:
         if el.getparent() is not None:
             drop_tree(el)
+
+
+def is_picture_box(el: Element) -> bool:
+    """A block named for its picture holding it and a short text, no paragraph: a figure
+    written without <figure>, its caption and photo credit ("KOMPAS.com/NAME Penyidik ...")."""
+    names = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(PICTURE_NAMES.search(names)) and el.find(".//img") is not None and (
+        el.find(".//p") is None) and len(text_content(el)) < PICTURE_BOX_CHARS
 
 
 def body_paragraphs(
