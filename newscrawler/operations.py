@@ -196,7 +196,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from newscrawler.runner import run_crawls
 
     db = db_path(args.db)
-    open_for_crawling(db)
+    if not os.environ.get("NEWSCRAWLER_REDIS_URL"):  # a scale-out worker queues, never writes
+        open_for_crawling(db)
     overrides["NEWSCRAWLER_DB"] = str(db)
     progress = TerminalProgress(sys.stderr)
     overrides.update(log_settings(args, overrides, progress.live))
