@@ -238,3 +238,18 @@ def test_the_other_portals_still_crawl(tmp_path: Path, portals_with_a_broken_one
     assert "2 portals" in result.stdout and "added 5," in result.stdout
     assert "BROKEN kompas.yaml line 4: not valid YAML" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# -- the demo -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_demo_keeps_to_its_own_archive(tmp_path: Path) -> None:
+    """Its made-up articles have real portals' URLs: never in the archive of real crawls."""
+    real = tmp_path / "data" / "news.db"
+    result = subprocess.run([sys.executable, "-m", "newscrawler.cli", "demo"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "NEWSCRAWLER_DB": str(real)})
+    assert result.returncode == 0, result.stderr
+    assert "added 5," in result.stdout and "data/demo.db" in result.stdout
+    assert (tmp_path / "data" / "demo.db").is_file() and not real.exists()
