@@ -158,7 +158,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 STATS_COLUMNS = (  # heading, key, width
     ("portal", "portal", 22), ("articles", "articles", 8), ("first", "first_published", 10),
     ("last", "last_published", 10), ("runs", "runs", 4), ("last run", "last_run", 16),
-    ("finish", "last_run_finish", 9), ("errors", "errors", 6), ("dropped", "dropped", 7),
+    ("outcome", "last_run_outcome", 8), ("errors", "errors", 6), ("dropped", "dropped", 7),
+    ("why", "last_run_why", 0),
 )
 
 
@@ -174,7 +175,8 @@ def stats_line(values: dict[str, Any]) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    """Per portal: articles, first/last published, crawl runs, the last one, failures."""
+    """Per portal: articles, first/last published, crawl runs, the last one's outcome and
+    why, errors and drops (the portal's own, all runs)."""
     with open_for_reading(args.db) as archive:
         portals = archive.portal_stats()
         totals = {t: archive.count(t) for t in ("articles", "article_revisions", "pages",
@@ -187,7 +189,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print(stats_line(row))
     print(f"{totals['articles']} articles, {totals['article_revisions']} earlier versions, "
           f"{totals['pages']} raw pages, {totals['crawl_runs']} crawl runs "
-          "(errors and dropped: all runs; a run without an end died or is still going)")
+          "(outcome: the last run's; errors and dropped: all runs; a last run without an "
+          "outcome died or is still going)")
     return 0
 
 

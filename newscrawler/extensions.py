@@ -18,7 +18,9 @@ word (no errback runs); this counts it as `newscrawler/errors/redirect_loop`.
 
 RunAccounting: what decides a portal's outcome, counted in its own crawler's stats (several
 portals share a process, and Scrapy's `log_count/ERROR` counts the whole process): exceptions
-in callbacks and pipelines, and the articles' health against the portal's recent runs.
+in callbacks and pipelines, and the articles' health against the portal's recent runs. It
+also makes expected network errors one log line (`newscrawler.logs`), for every way of
+running a crawl (`newscrawler crawl`, `scrapy crawl`, scrapyd).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newscrawler.health import article_health, baseline
+from newscrawler.logs import quiet_network_errors
 from newscrawler.stats import HEALTH_PREFIX, STAT_PREFIX
 
 logger = logging.getLogger(__name__)
@@ -163,6 +166,7 @@ class RunAccounting:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
+        quiet_network_errors()
         for handler, signal in ((self.spider_opened, signals.spider_opened),
                                 (self.spider_error, signals.spider_error),
                                 (self.item_error, signals.item_error),

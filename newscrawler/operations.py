@@ -193,10 +193,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"newscrawler crawl: {exc}", file=sys.stderr)
         return 2
-    from newscrawler.runner import run_crawls
+    from newscrawler.runner import project_settings, run_crawls
 
     db = db_path(args.db)
-    open_for_crawling(db)
+    if not project_settings(overrides).get("NEWSCRAWLER_REDIS_URL"):
+        open_for_crawling(db)  # a worker of a scale-out never writes the archive
     overrides["NEWSCRAWLER_DB"] = str(db)
     progress = TerminalProgress(sys.stderr)
     overrides.update(log_settings(args, overrides, progress.live))

@@ -10,7 +10,6 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from newscrawler.logs import quiet_network_errors
 from newscrawler.stats import CrawlReport
 
 __all__ = ["CrawlReport", "Progress", "live_stats", "project_settings", "run_crawls"]
@@ -67,7 +66,6 @@ def run_crawls(jobs: dict[str, dict[str, Any]], overrides: dict[str, Any] | None
     A Ctrl-C (once: the crawls close; twice: at once) ends them as `stopped`.
     """
     settings = project_settings(overrides)
-    quiet_network_errors()
     run_id = None
     # With Redis, items go to the shared queue and `ingest` records the runs in the archive.
     if not settings.get("NEWSCRAWLER_REDIS_URL") and not settings.get("NEWSCRAWLER_RUN_ID"):

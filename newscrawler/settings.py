@@ -71,6 +71,10 @@ ITEM_PIPELINES = {
 NEWSCRAWLER_DB = os.environ.get("NEWSCRAWLER_DB", "data/news.db")
 NEWSCRAWLER_BATCH_SIZE = 200
 
+# No telnet console: one per crawler would run out of its 51 ports with `crawl --all` (an error
+# and a traceback per portal beyond them), and nobody attends an unattended crawl.
+TELNETCONSOLE_ENABLED = False
+
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("NEWSCRAWLER_LOG_LEVEL", "INFO")

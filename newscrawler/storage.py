@@ -309,8 +309,10 @@ class Archive:
         conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master")
-        except sqlite3.OperationalError:
+        except sqlite3.OperationalError as exc:
             conn.close()
+            if "readonly" not in str(exc):
+                raise
             return sqlite3.connect(f"{uri}?immutable=1", uri=True)
         return conn
 

@@ -86,7 +86,8 @@ def test_reextract_of_one_portal_leaves_the_others(db: Path,
     code, out, _ = run(capsys, "reextract", "--portal", "inews", "--db", str(db))
     assert (code, out.strip()) == (0, "reextracted 0 articles: no stored pages")
     code, _, err = run(capsys, "reextract", "--portal", "tidak-ada", "--db", str(db))
-    assert code == 1 and err.startswith("newscrawler: no portal description with id 'tidak-ada'")
+    assert (code, err.strip()) == (1, "newscrawler: no portal description with id 'tidak-ada'; "
+                                      "`newscrawler portals` lists them")
 
 
 def test_a_paginated_article_is_reextracted_whole(db: Path) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from newscrawler.cli import main
 from newscrawler.demo import SITE as DEMO_SITE
 from newscrawler.demo.server import serve
+from newscrawler.operations import open_for_crawling
 from newscrawler.storage import Archive
 
 from .archive_samples import sample_article
@@ -24,6 +26,16 @@ from .test_storage import build_v1_archive
 PORTALS = ROOT / "newscrawler" / "portals"
 CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
 PR_CAPBSET_DROP = 24
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """`newscrawler ARGS` in this process (for failures that come before any crawl starts)."""
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["newscrawler", *args], code, out, err)
+    return run
 
 
 def one_line_failure(result: subprocess.CompletedProcess[str], *phrases: str) -> str:
@@ -88,74 +100,78 @@ def test_an_archive_in_a_read_only_folder_can_still_be_read(archive_file: Path,
 @pytest.mark.parametrize("command", [["stats"], ["export"], ["reextract"], ["demo"],
                                      ["crawl", "aksi", "--mirror", "http://127.0.0.1:9"]])
 def test_a_damaged_archive_points_to_recovery(archive_file: Path, damage: str,
-                                              command: list[str]) -> None:
+                                              command: list[str], cli) -> None:
     data = archive_file.read_bytes()
     archive_file.write_bytes(data[:len(data) // 3] if damage == "truncated"
                              else data[:100] + b"\x00garbage" * 2000)
     for extra in archive_file.parent.glob("news.db-*"):
         extra.unlink()
-    line = one_line_failure(run_cli(*command, "--db", str(archive_file)), str(archive_file))
+    line = one_line_failure(cli(*command, "--db", str(archive_file)), str(archive_file))
     assert ".recover" in line and "backup" in line
 
 
 @pytest.mark.parametrize("command", [["stats"], ["export"], ["reextract"], ["demo"],
                                      ["crawl", "aksi", "--mirror", "http://127.0.0.1:9"]])
-def test_another_programs_database_is_left_alone(tmp_path: Path, command: list[str]) -> None:
+def test_another_programs_database_is_left_alone(tmp_path: Path, command: list[str],
+                                                  cli) -> None:
     other = tmp_path / "contacts.db"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE people (name TEXT)")
     before = other.read_bytes()
-    one_line_failure(run_cli(*command, "--db", str(other)), "not a newscrawler archive")
+    one_line_failure(cli(*command, "--db", str(other)), "not a newscrawler archive")
     assert other.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts.db"]  # no WAL files
 
 
 @pytest.mark.parametrize("command", [["stats"], ["export"]])
-def test_read_commands_create_nothing(tmp_path: Path, command: list[str]) -> None:
+def test_read_commands_create_nothing(tmp_path: Path, command: list[str], cli) -> None:
     empty = tmp_path / "empty.db"
     empty.touch()
-    one_line_failure(run_cli(*command, "--db", str(empty)), "not a newscrawler archive")
+    one_line_failure(cli(*command, "--db", str(empty)), "not a newscrawler archive")
     assert empty.read_bytes() == b""
-    one_line_failure(run_cli(*command, "--db", str(tmp_path / "nwes.db")), "no archive at")
+    one_line_failure(cli(*command, "--db", str(tmp_path / "nwes.db")), "no archive at")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
 
 
-def test_a_new_archive_is_announced(tmp_path: Path) -> None:
+def test_a_new_archive_is_announced(tmp_path: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "nwes.db"
-    result = run_cli("crawl", "aksi", "--mirror", "http://127.0.0.1:9", "--db", str(db),
-                     "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_DELAY=0")
-    assert f"no archive at {db}: creating a new one" in result.stderr
+    open_for_crawling(db)
+    assert f"no archive at {db}: creating a new one" in capsys.readouterr().err
+    open_for_crawling(db)
+    assert capsys.readouterr().err == ""
 
 
 # -- export ---------------------------------------------------------------------------------
 
 
-def test_export_into_a_missing_folder(archive_file: Path) -> None:
-    one_line_failure(run_cli("export", "-o", "/missing/dir/out.jsonl", "--db",
+def test_export_into_a_missing_folder(archive_file: Path, cli) -> None:
+    one_line_failure(cli("export", "-o", "/missing/dir/out.jsonl", "--db",
                              str(archive_file)), "/missing/dir/out.jsonl")
 
 
-def test_export_until_the_last_day_there_is(archive_file: Path) -> None:
-    result = run_cli("export", "--until", "9999-12-31", "--db", str(archive_file))
+def test_export_until_the_last_day_there_is(archive_file: Path, cli) -> None:
+    result = cli("export", "--until", "9999-12-31", "--db", str(archive_file))
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 3
 
 
-def test_export_of_a_v1_archive_with_authors_that_are_not_json(tmp_path: Path) -> None:
+def test_export_of_a_v1_archive_with_authors_that_are_not_json(tmp_path: Path, cli) -> None:
     db = tmp_path / "v1.db"
     build_v1_archive(db)
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE articles SET authors = 'Budi, Ani'")
-    result = run_cli("export", "--db", str(db))
+    result = cli("export", "--db", str(db))
     assert result.returncode == 0, result.stderr
     assert '"authors": ["Budi, Ani"]' in result.stdout
 
 
 @pytest.mark.parametrize("command", ["export", "reextract"])
-def test_an_unknown_portal_is_the_same_error_everywhere(archive_file: Path, command: str) -> None:
-    one_line_failure(run_cli(command, "--portal", "aksii", "--db", str(archive_file)),
+def test_an_unknown_portal_is_the_same_error_everywhere(archive_file: Path, command: str,
+                                                        cli) -> None:
+    one_line_failure(cli(command, "--portal", "aksii", "--db", str(archive_file)),
                      "no portal description with id 'aksii' (did you mean aksi?)")
-    crawl = run_cli("crawl", "aksii")
+    crawl = cli("crawl", "aksii")
     assert crawl.returncode == 2
     assert "no portal description with id 'aksii' (did you mean aksi?)" in crawl.stderr
 
@@ -180,9 +196,12 @@ def test_extract_into_a_pipe_closed_early(tmp_path: Path) -> None:
 # -- dates --------------------------------------------------------------------------------------
 
 
-def test_dates_help_and_options_before_the_text() -> None:
-    assert run_cli("dates", "--help").returncode == 0
-    result = run_cli("dates", "--now", "2020-11-25T10:00:00+07:00", "2 jam yang lalu")
+def test_dates_help_and_options_before_the_text(cli, capsys: pytest.CaptureFixture[str]
+                                                ) -> None:
+    with pytest.raises(SystemExit) as help_shown:
+        cli("dates", "--help")
+    assert help_shown.value.code == 0 and "--now NOW" in capsys.readouterr().out
+    result = cli("dates", "--now", "2020-11-25T10:00:00+07:00", "2 jam yang lalu")
     assert (result.returncode, result.stdout.strip()) == (0, "2020-11-25T08:00:00+07:00")
 
 
@@ -190,22 +209,23 @@ def test_dates_help_and_options_before_the_text() -> None:
 
 
 @pytest.fixture
-def portals_with_a_broken_one(tmp_path: Path) -> dict[str, str]:
+def portals_with_a_broken_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                              ) -> dict[str, str]:
     folder = tmp_path / "portals"
     folder.mkdir()
     for name in ("aksi", "inews"):
         shutil.copy(PORTALS / f"{name}.yaml", folder)
     (folder / "kompas.yaml").write_text("id: kompas\nname: Kompas\ndomains: [kompas.com\n"
                                         "discovery:\n  feeds: x\n")
+    monkeypatch.setenv("NEWSCRAWLER_PORTALS_DIR", str(folder))
     return {"NEWSCRAWLER_PORTALS_DIR": str(folder)}
 
 
-def test_a_broken_description_names_file_and_line(portals_with_a_broken_one) -> None:
-    env = portals_with_a_broken_one
-    listed = run_cli("portals", env=env)
+def test_a_broken_description_names_file_and_line(portals_with_a_broken_one, cli) -> None:
+    listed = cli("portals")
     assert listed.returncode == 1 and "aksi" in listed.stdout
     one_line_failure(listed, "kompas.yaml line 4", "not valid YAML", "line 3")
-    one_line_failure(run_cli("crawl", "kompas", env=env), "kompas.yaml line 4")
+    one_line_failure(cli("crawl", "kompas"), "kompas.yaml line 4")
 
 
 @pytest.mark.slow
@@ -218,3 +238,18 @@ def test_the_other_portals_still_crawl(tmp_path: Path, portals_with_a_broken_one
     assert "2 portals" in result.stdout and "added 5," in result.stdout
     assert "BROKEN kompas.yaml line 4: not valid YAML" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# -- the demo -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_demo_keeps_to_its_own_archive(tmp_path: Path) -> None:
+    """Its made-up articles have real portals' URLs: never in the archive of real crawls."""
+    real = tmp_path / "data" / "news.db"
+    result = subprocess.run([sys.executable, "-m", "newscrawler.cli", "demo"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "NEWSCRAWLER_DB": str(real)})
+    assert result.returncode == 0, result.stderr
+    assert "added 5," in result.stdout and "data/demo/news.db" in result.stdout
+    assert (tmp_path / "data" / "demo" / "news.db").is_file() and not real.exists()

@@ -123,11 +123,12 @@ DEPLOY = ROOT / "deploy"
 
 
 def newscrawler_words(command: str) -> list[str]:
-    """The arguments a recipe gives `newscrawler`, up to a shell redirection."""
+    """The arguments a recipe gives `newscrawler`, up to a shell redirection or operator."""
     words = shlex.split(command)
     start = next(i for i, w in enumerate(words) if w.endswith("bin/newscrawler"))
     rest = words[start + 1:]
-    return rest[:rest.index(">>")] if ">>" in rest else rest
+    ends = [i for i, w in enumerate(rest) if w[:1] in (">", "|", "&") or w.startswith("2>")]
+    return rest[:ends[0]] if ends else rest
 
 
 def recipe_lines(path, prefix: str = "") -> list[str]:
@@ -141,7 +142,8 @@ def test_schedule_recipes_run_real_commands():
     parser = build_parser()
     [cron] = recipe_lines(DEPLOY / "cron" / "newscrawler.cron")
     args = parser.parse_args(newscrawler_words(" ".join(cron.split()[5:])))
-    assert args.func.__name__ == "cmd_crawl" and args.all and args.jobdir
+    assert args.func.__name__ == "cmd_crawl" and args.all and args.jobdir and args.log_file
+    assert "> /var/log/newscrawler/last-run.txt 2>&1 || cat /var/log/newscrawler/last-run.txt" in cron
     for unit, command in (("newscrawler-crawl.service", "cmd_crawl"),
                           ("newscrawler-ingest.service", "cmd_ingest")):
         [exec_start] = recipe_lines(DEPLOY / "systemd" / unit, "ExecStart=")

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from newscrawler.cli import build_parser
 from newscrawler.demo import SITE as DEMO_SITE
 from newscrawler.demo.server import serve
 from newscrawler.health import article_health, baseline, published_to_the_minute
 from newscrawler.items import Article
 from newscrawler.migrations import MIGRATIONS, SCHEMA_VERSION
+from newscrawler.operations import log_settings
 from newscrawler.stats import CrawlReport, worst
 from newscrawler.storage import Archive
 
@@ -263,17 +265,25 @@ def test_ctrl_c_during_start_up_is_not_recorded_as_finished(tmp_path: Path) -> N
 @pytest.mark.slow
 def test_logs_without_a_terminal_are_warnings_in_one_line(tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
-    log = tmp_path / "crawl.log"
-    args = ["crawl", "aksi", "inews", "--mirror", closed, "--db", str(tmp_path / "n.db"), *FAST]
-    quiet = run_cli(*args)
-    logged = run_cli(*args, "--log-file", str(log))
-    for result in (quiet, logged):
-        assert result.returncode == 1, result.stdout + result.stderr
-        assert "FAILED aksi: nothing could be fetched" in result.stdout
-        assert "robots_txt=1" in result.stdout
-    assert "Traceback" not in quiet.stderr and " INFO: " not in quiet.stderr
-    warnings = [line for line in quiet.stderr.splitlines() if " WARNING: " in line]
-    assert warnings and any("robots.txt" in line for line in warnings)
-    text = log.read_text()
-    assert " INFO: " in text and "Traceback" not in text
-    assert "WARNING" not in logged.stderr  # all of it went to the file
+    result = run_cli("crawl", "aksi", "--mirror", closed, "--db", str(tmp_path / "n.db"), *FAST)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED aksi: nothing could be fetched" in result.stdout
+    assert "robots_txt=1" in result.stdout
+    assert "Traceback" not in result.stderr and " INFO: " not in result.stderr
+    warnings = [line for line in result.stderr.splitlines() if " WARNING: " in line]
+    assert any("robots_txt: no robots.txt for" in line for line in warnings)
+    assert len(warnings) == 4  # robots.txt, then the sitemap, the feed and the front page
+
+
+@pytest.mark.parametrize("options, live, chosen", [
+    ([], False, {"LOG_LEVEL": "WARNING"}),
+    ([], True, {"LOG_LEVEL": "ERROR"}),
+    (["--log-file", "crawl.log"], False, {"LOG_FILE": "crawl.log", "LOG_LEVEL": "INFO"}),
+    (["--log-file", "crawl.log", "--log-level", "debug"], True,
+     {"LOG_FILE": "crawl.log", "LOG_LEVEL": "DEBUG"}),
+])
+def test_log_settings(options: list[str], live: bool, chosen: dict[str, str],
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSCRAWLER_LOG_LEVEL", raising=False)
+    args = build_parser().parse_args(["crawl", "aksi", *options])
+    assert log_settings(args, {}, live) == chosen
