@@ -127,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     from newscrawler.archive_commands import add_archive_commands
 
     add_archive_commands(sub)  # reextract, export, stats
+
+    from newscrawler.warc_ingest import add_ingest_warc
+
+    add_ingest_warc(sub)
     return parser
 
 
