@@ -478,7 +478,11 @@ class Archive:
             yield decode_lists(dict(zip(names, values, strict=True)))
 
     def has_page(self, canonical_url: str, page_url: str, fetched_at: str) -> bool:
-        """Whether this fetch of a page is stored already (re-reading a WARC adds nothing)."""
+        """Whether this fetch of a page is stored already, or queued to be (re-reading a WARC
+        adds nothing)."""
+        if any(key == canonical_url and page["url"] == page_url
+               and page["fetched_at"] == fetched_at for key, page in self._pages):
+            return True
         return self.conn.execute(
             "SELECT 1 FROM pages p JOIN articles a ON a.id = p.article "
             "WHERE a.canonical_url = ? AND p.fetched_at = ? AND p.url = ?",
