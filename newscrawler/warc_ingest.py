@@ -329,9 +329,13 @@ def cmd_ingest_warc(args: argparse.Namespace) -> int:
         return fail("no .warc or .warc.gz files in " + ", ".join(args.paths), 2)
     filters = Filters(any_host=args.any_host, since=args.since, until=args.until,
                       mirror=args.mirror.rstrip("/") if args.mirror else None)
+    progress = Progress(sys.stderr)
+    # Warnings per page (a portal's selectors falling back) would tear the progress line.
+    logging.basicConfig(level=os.environ.get("NEWSCRAWLER_LOG_LEVEL")
+                        or ("ERROR" if progress.live else "WARNING"))
     db = db_path(args.db)
     with Archive(db, batch_size=args.batch) as archive:
-        ingest = Ingest(archive, filters, workers=args.workers, progress=Progress(sys.stderr))
+        ingest = Ingest(archive, filters, workers=args.workers, progress=progress)
         try:
             tally = ingest.run(files)
         except OSError as exc:
