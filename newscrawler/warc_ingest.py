@@ -260,8 +260,9 @@ class Ingest:
             for chunk in chunks(jobs, CHUNK):
                 self.store(chunk, read_jobs(chunk))
             return
-        context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else None)
-        with context.Pool(self.workers) as pool:
+        # Spawned, not forked: a fork copies locks other threads may hold (logging, a test's
+        # server), and a worker would wait on them forever.
+        with multiprocessing.get_context("spawn").Pool(self.workers) as pool:
             for chunk, results in in_order(pool, chunks(jobs, CHUNK),
                                            self.workers * IN_FLIGHT_PER_WORKER):
                 self.store(chunk, results)
