@@ -21,8 +21,9 @@ import sys
 import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 from typing import TextIO
 
@@ -262,7 +263,8 @@ class Ingest:
             return
         # Spawned, not forked: a fork copies locks other threads may hold (logging, a test's
         # server), and a worker would wait on them forever.
-        with multiprocessing.get_context("spawn").Pool(self.workers) as pool:
+        with ProcessPoolExecutor(self.workers,
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
             for chunk, results in in_order(pool, chunks(jobs, CHUNK),
                                            self.workers * IN_FLIGHT_PER_WORKER):
                 self.store(chunk, results)
@@ -300,19 +302,20 @@ def chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:
         yield chunk
 
 
-def in_order(pool: Pool, tasks: Iterable[list[Job]], limit: int
+def in_order(pool: Executor, tasks: Iterable[list[Job]], limit: int
              ) -> Iterator[tuple[list[Job], list[Article | Drop]]]:
     """Each task with its results, in the order given, with at most `limit` tasks in flight
-    (Pool.imap would read the whole input ahead)."""
-    waiting: deque[tuple[list[Job], AsyncResult]] = deque()
+    (`Executor.map` would read the whole input ahead). A worker that dies (killed, out of
+    memory) raises BrokenProcessPool here rather than leaving the ingest waiting."""
+    waiting: deque[tuple[list[Job], Future[list[Article | Drop]]]] = deque()
     for task in tasks:
-        waiting.append((task, pool.apply_async(read_jobs, (task,))))
+        waiting.append((task, pool.submit(read_jobs, task)))
         if len(waiting) >= limit:
             done, result = waiting.popleft()
-            yield done, result.get()
+            yield done, result.result()
     while waiting:
         done, result = waiting.popleft()
-        yield done, result.get()
+        yield done, result.result()
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -339,6 +342,9 @@ def cmd_ingest_warc(args: argparse.Namespace) -> int:
         ingest = Ingest(archive, filters, workers=args.workers, progress=progress)
         try:
             tally = ingest.run(files)
+        except BrokenProcessPool:
+            return fail("a worker process died (out of memory?); what was stored is kept, "
+                        "run it again to go on")
         except OSError as exc:
             return fail(f"reading {exc.filename or 'a WARC file'}: {exc.strerror or exc}")
     print(f"ingested {len(files)} WARC files into {db}: {tally.summary()}")
