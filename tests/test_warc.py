@@ -18,7 +18,7 @@ from newscrawler.cli import main
 from newscrawler.demo import SITE as DEMO_SITE
 from newscrawler.demo import run_demo
 from newscrawler.storage import Archive
-from newscrawler.warc_ingest import Filters, Ingest, Tally
+from newscrawler.warc_ingest import Filters, Ingest, Progress, Tally
 
 from .conftest import TEST_SITES
 
@@ -329,3 +329,18 @@ def test_round_trip_crawl_export_ingest_gives_the_same_articles(tmp_path: Path) 
     for table in ("article_authors", "article_tags", "images"):
         assert count(ingested, table) == count(crawled, table)
     assert count(ingested, "pages") == count(crawled, "pages")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_line_on_a_terminal_only() -> None:
+    tally = Tally(records=1200)
+    tally.stored["new"] = 300
+    screen, log = Terminal(), io.StringIO()
+    Progress(screen)(tally, final=True)
+    Progress(log)(tally, final=True)
+    assert "1200 records, 300 articles" in screen.getvalue() and "records/s" in screen.getvalue()
+    assert log.getvalue() == ""
