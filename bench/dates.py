@@ -66,7 +66,10 @@ def dateparser_call(text: str, now: datetime | None, tz: ZoneInfo) -> Callable[[
     """A zero-argument call of dateparser with the same now and zone parse_date gets."""
     settings: dict[str, object] = {"TIMEZONE": tz.key, "RETURN_AS_TIMEZONE_AWARE": True}
     if now is not None:
-        local_now = now.astimezone(tz) if now.tzinfo else now
+        try:
+            local_now = now.astimezone(tz) if now.tzinfo else now
+        except OverflowError:  # a bogus now (year 9999) that dateparser cannot take at all
+            return lambda: None
         settings["RELATIVE_BASE"] = local_now.replace(tzinfo=None)
     return lambda: dateparser.parse(text, languages=["id"], settings=settings)
 

@@ -34,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from newscrawler.eval import EvalError, Overlap, leaks, load_cases, prf, same_moment  # noqa: E402
-from newscrawler.extract import extract  # noqa: E402
+from newscrawler.items import Article  # noqa: E402
+from newscrawler.page import Drop, extract  # noqa: E402
 from newscrawler.portals import Portal  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "fixtures"
@@ -62,14 +63,20 @@ class Output:
 Extractor = Callable[[bytes, str], Output]
 
 
-def newscrawler_with_descriptions(html: bytes, url: str) -> Output:
-    article = extract(html, url)
+def output(result: Article | Drop) -> Output:
+    """What the reader got, kept or not (a dropped page scores what it read)."""
+    article = result.article if isinstance(result, Drop) else result
+    if article is None:
+        return Output("", None, None)
     return Output(article.body or "", article.title, article.published)
+
+
+def newscrawler_with_descriptions(html: bytes, url: str) -> Output:
+    return output(extract(html, url))
 
 
 def newscrawler_generic(html: bytes, url: str) -> Output:
-    article = extract(html, url, portal=GENERIC_ONLY)
-    return Output(article.body or "", article.title, article.published)
+    return output(extract(html, url, portal=GENERIC_ONLY))
 
 
 def trafilatura_extractor() -> Extractor:

@@ -208,15 +208,14 @@ def rss_mb() -> float:
 def crawl(origin: str, db: Path, pages: int) -> dict:
     from scrapy import signals
 
-    import newscrawler.pipelines as pipelines
-    import newscrawler.spiders.portal as portal_spider
+    import newscrawler.page as one_path
     from newscrawler.runner import project_settings
     from newscrawler.storage import Archive
 
     timer = StageTimer()
-    timer.wrap(portal_spider, "read_page", "extract")
-    timer.wrap(pipelines, "clean_article", "clean")
-    timer.wrap(pipelines, "resolve_dates", "dates")
+    timer.wrap(one_path, "read_page", "extract")
+    timer.wrap(one_path, "clean_article", "clean")
+    timer.wrap(one_path, "resolve_dates", "dates")
     timer.wrap(Archive, "store", "store")
     timer.wrap(Archive, "flush", "store_flush")
 

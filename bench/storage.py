@@ -28,8 +28,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from newscrawler.extract import finish
 from newscrawler.items import Article, RawPage
+from newscrawler.page import finish
 from newscrawler.portals import load_portals
 from newscrawler.storage import Archive
 
@@ -127,10 +127,10 @@ def make_article(n: int, text: TextMaker, portals: list[tuple[str, str]]) -> Art
         images=[{"url": f"https://img.{domain}/{n}/{i}.jpg", "caption": title}
                 for i in range(rng.randint(1, 2))],
         language="id", extraction="portal:default",
-        page=RawPage(url=url, status=200, fetched_at=f"{day}T12:00:00+00:00",
+        pages=[RawPage(url=url, status=200, fetched_at=f"{day}T12:00:00+00:00",
                      body=(PAGE_HEAD.format(title=title) + body_html + PAGE_TAIL).encode(),
                      headers={"Content-Type": "text/html; charset=utf-8",
-                              "Date": "Wed, 25 Nov 2020 05:00:00 GMT"}))
+                              "Date": "Wed, 25 Nov 2020 05:00:00 GMT"})])
     return finish(article)
 
 

@@ -21,11 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from scrapy.http import HtmlResponse
-
-from newscrawler.dates import parse_http_date
-from newscrawler.extract import ExtractError, extract
-from newscrawler.migrations import SchemaError
+from newscrawler.page import Drop, process_page
 from newscrawler.portals import Portal, PortalError, get_portal
 from newscrawler.storage import (
     Archive,
@@ -43,11 +39,6 @@ EXPORT_FORMATS = ("jsonl", "csv", "warc")
 REEXTRACT_BATCH = 200
 
 
-def fail(message: str, code: int = 1) -> int:
-    print(f"newscrawler: {message}", file=sys.stderr)
-    return code
-
-
 # -- reextract ------------------------------------------------------------------------------
 
 
@@ -58,39 +49,20 @@ def known_portal(portal_id: str | None) -> Portal | None:
         return None
 
 
-def continues_on_next_page(stored: StoredPage, portal: Portal | None) -> bool:
-    """True when the kept page is only the first of a paginated article: the crawl read the
-    following pages too, and extracting this one alone would cut the article short."""
-    selector = portal.multipage.next_page if portal else None
-    if not selector:
-        return False
-    response = HtmlResponse(stored.page_url, body=stored.body,
-                            headers={"Content-Type": stored.headers.get("Content-Type", "")})
-    return response.css(selector).get() is not None
-
-
 def reextract_one(archive: Archive, stored: StoredPage) -> str:
-    """Extract one stored page again; what happened ("revised", "refreshed", "unchanged" or
-    "skipped_<why>"). "revised": title or body changed, the old version kept as a revision;
-    "refreshed": other fields changed (dates, authors, tags...)."""
-    portal = known_portal(stored.portal)
-    if continues_on_next_page(stored, portal):
-        return "skipped_multipage"
-    try:
-        article = extract(stored.body, stored.url, portal=portal,
-                          now=parse_http_date(stored.headers.get("Date")),
-                          content_type=stored.headers.get("Content-Type"))
-    except ExtractError as exc:
-        logger.warning("reextract: %s: %s", stored.url, exc)
-        return "skipped_not_html"
-    reason = getattr(article, "drop_reason", None)
-    if reason:
+    """Read an article's stored pages again (`process_page`, as the crawl did); what happened
+    ("revised", "refreshed", "unchanged" or "skipped_<why>"). "revised": title or body
+    changed, the old version kept as a revision; "refreshed": other fields changed."""
+    result = process_page(stored.pages, request_url=stored.url,
+                          portal=known_portal(stored.portal))
+    if isinstance(result, Drop):
         logger.warning("reextract: %s is no longer read as an article (%s): kept as stored",
-                       stored.url, reason)
-        return f"skipped_{reason}"
+                       stored.canonical_url, result.reason)
+        return f"skipped_{result.reason}"
+    article = result
     article.canonical_url = stored.canonical_url  # the archive's key stays the key
     article.portal = stored.portal
-    article.crawled_at = stored.fetched_at
+    article.pages = []  # already stored
     current = archive.article(stored.canonical_url) or {}
     if all(current.get(k) == v for k, v in stored_fields(article).items()):
         return "unchanged"
@@ -112,9 +84,8 @@ def reextract(archive: Archive, portal: str | None = None) -> Counter[str]:
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     """Rebuild articles from their raw pages with the current extraction code."""
-    if args.portal and known_portal(args.portal) is None:
-        return fail(f"no portal description with id {args.portal!r}")
     with Archive(existing(args.db)) as archive:
+        check_portal(archive, args.portal)
         counts = reextract(archive, args.portal)
     total = sum(counts.values())
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no stored pages"
@@ -183,16 +154,19 @@ def write_warc(archive: Archive, args: argparse.Namespace, out: IO[bytes]) -> in
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Stream articles (optionally of one portal, published in a range of days)."""
-    if args.format == "warc":
-        with open_for_reading(args.db) as archive, output(args.output, binary=True) as out:
-            count = write_warc(archive, args, out)
-        print(f"exported {count} raw pages as WARC records", file=sys.stderr)
-        return 0
-    writer = write_jsonl if args.format == "jsonl" else write_csv
-    with open_for_reading(args.db) as archive, output(args.output) as out:
-        count = writer(archive.iter_articles(args.portal, args.since, args.until), out)
-    print(f"exported {count} articles", file=sys.stderr)
+    """Stream articles (optionally of one portal, published in a range of days), or their
+    raw pages as WARC records."""
+    with open_for_reading(args.db) as archive:
+        check_portal(archive, args.portal)
+        if args.format == "warc":
+            with output(args.output, binary=True) as out:
+                count, what = write_warc(archive, args, out), "raw pages as WARC records"
+        else:
+            writer = write_jsonl if args.format == "jsonl" else write_csv
+            with output(args.output) as out:
+                count = writer(archive.iter_articles(args.portal, args.since, args.until), out)
+            what = "articles"
+    print(f"exported {count} {what}", file=sys.stderr)
     return 0
 
 
@@ -244,6 +218,13 @@ def existing(db: str | None) -> Path:
     return path
 
 
+def check_portal(archive: Archive, portal_id: str | None) -> None:
+    """`--portal`: a described portal or one the archive holds; else the same error (with the
+    closest id) as every command gives."""
+    if portal_id and not archive.db["portals"].count_where("id = ?", [portal_id]):
+        get_portal(portal_id)
+
+
 def open_for_reading(db: str | None) -> Archive:
     """Read-only when the schema is current (no write lock; works on a published copy);
     an archive of an older schema is opened once for writing, which upgrades it in place."""
@@ -261,7 +242,7 @@ def add_archive_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reextract", help="rebuild stored articles from their raw pages")
     p.add_argument("--portal", help="only this portal's articles (its id)")
     p.add_argument("--db", help=db_help)
-    p.set_defaults(func=guarded(cmd_reextract))
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("export", help="stream articles as JSON lines or CSV, raw pages as WARC")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
@@ -270,25 +251,9 @@ def add_archive_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--until", type=day, help="published on or before this day (YYYY-MM-DD)")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.add_argument("--db", help=db_help)
-    p.set_defaults(func=guarded(cmd_export))
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("stats", help="per portal: articles, dates, crawl runs, failures")
     p.add_argument("--json", action="store_true")
     p.add_argument("--db", help=db_help)
-    p.set_defaults(func=guarded(cmd_stats))
-
-
-def guarded(command: Command) -> Command:
-    """A command whose archive errors are one line on stderr, not a traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except (ArchiveError, SchemaError) as exc:
-            return fail(str(exc))
-        except BrokenPipeError:  # `newscrawler export | head`: the reader has enough
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-
-    run.__doc__ = command.__doc__
-    return run
+    p.set_defaults(func=cmd_stats)

@@ -133,9 +133,11 @@ def rules_for(portal: Portal | None) -> Rules:
     """The compiled rules for a portal (shared rules alone for None), compiled once per portal."""
     if portal is None:
         return _rules_for(None)
+    from newscrawler.portals import PortalError
+
     try:
         return _rules_for(portal.id)
-    except ValueError:  # a portal built in memory (tests, bench), not loaded from the folder
+    except PortalError:  # a portal built in memory (tests, bench), not loaded from the folder
         if not portal.boilerplate:
             return _rules_for(None)
         return compile_rules(_shared_rules_data(), portal.boilerplate)

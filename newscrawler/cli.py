@@ -8,37 +8,60 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sqlite3
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
-from newscrawler.storage import db_path
+from newscrawler.portals import PortalError
+from newscrawler.storage import ArchiveError, SchemaError, archive_error, db_path
 
 Command = Callable[[argparse.Namespace], int]
 
 
 def fail(message: str, code: int = 1) -> int:
+    """A failure as one line on standard error; the exit status."""
     print(f"newscrawler: {message}", file=sys.stderr)
     return code
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    """Print the article on a saved page as one JSON object."""
-    from newscrawler.extract import ExtractError, extract
+    """Print the article on a saved page as one JSON object: `process_page`, as a crawl of
+    the same bytes at the same address reads them."""
+    from newscrawler.page import Drop, extract
 
     path = Path(args.file)
     try:
         html = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
     except OSError as exc:
         return fail(f"cannot read {args.file}: {exc.strerror}")
-    try:
-        article = extract(html, args.url)
-    except ExtractError as exc:
-        return fail(f"{args.file}: {exc}")
-    print(json.dumps(article.to_dict(), ensure_ascii=False, indent=None if args.compact else 2))
-    if article.drop_reason and not args.keep:
-        return fail(f"{args.file}: not an article ({article.drop_reason})")
+    result = extract(html, args.url, now=args.now)
+    article = result.article if isinstance(result, Drop) else result
+    if article is not None:
+        print(json.dumps(article.to_dict(), ensure_ascii=False,
+                         indent=None if args.compact else 2))
+    if isinstance(result, Drop) and not (args.keep and article is not None):
+        return fail(f"{args.file}: not an article ({result.reason}"
+                    + (f": {result.detail})" if result.detail else ")"))
     return 0
+
+
+def moment(text: str) -> datetime:
+    """argparse type: an HTTP date ("Wed, 25 Nov 2020 13:00:00 GMT") or ISO 8601 with a zone."""
+    from newscrawler.dates import parse_http_date
+
+    found = parse_http_date(text)
+    if found is None:
+        try:
+            found = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            found = None
+    if found is None or found.tzinfo is None:
+        raise argparse.ArgumentTypeError(
+            f"not a moment with a zone (HTTP date or ISO 8601): {text!r}")
+    return found
 
 
 def cmd_dates(args: argparse.Namespace) -> int:
@@ -48,33 +71,38 @@ def cmd_dates(args: argparse.Namespace) -> int:
 
 
 def cmd_portals(args: argparse.Namespace) -> int:
-    """List the described portals with their verification status."""
-    from newscrawler.portals import load_portals
+    """List the described portals with their verification status; broken descriptions fail."""
+    from newscrawler.portals import broken_portals, load_portals
 
     portals = load_portals()
     if args.json:
         print(json.dumps([{"id": p.id, "name": p.name, "domains": list(p.domains),
                            "timezone": p.timezone, "language": p.language,
                            "verified": p.verified} for p in portals.values()], indent=2))
-        return 0
-    for p in portals.values():
-        status = "verified" if p.verified else "unverified"
-        print(f"{p.id:<22} {status:<11} {p.timezone:<15} {', '.join(p.domains)}")
-    verified = sum(p.verified for p in portals.values())
-    print(f"{len(portals)} portals, {verified} verified against saved pages")
-    return 0
+    else:
+        for p in portals.values():
+            status = "verified" if p.verified else "unverified"
+            print(f"{p.id:<22} {status:<11} {p.timezone:<15} {', '.join(p.domains)}")
+        verified = sum(p.verified for p in portals.values())
+        print(f"{len(portals)} portals, {verified} verified against saved pages")
+    broken = broken_portals()
+    for error in broken.values():
+        fail(f"broken description: {error}")
+    return 1 if broken else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Crawl the bundled demo site into the archive and say what happened."""
-    from newscrawler.demo import run_demo
-    from newscrawler.operations import print_summary
+    """Crawl the bundled demo site into its own archive (never the real one: its made-up
+    articles carry real portals' URLs) and say what happened."""
+    from newscrawler.demo import DEMO_DB, run_demo
+    from newscrawler.operations import exit_status, open_for_crawling, print_summary
 
-    db = db_path(args.db)
+    db = Path(args.db or DEMO_DB)
+    open_for_crawling(db)
     reports = run_demo(db)
     print_summary(reports, db, sys.stdout)  # the same table as `newscrawler crawl`
-    print(f"open it with: datasette {db} -m metadata.yaml")
-    return 1 if any(r.failed for r in reports) else 0  # faults counted by reason are not failures
+    print(f"open it with: newscrawler serve --db {db}")
+    return exit_status(reports)  # faults counted by reason are not failures
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -98,9 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", required=True, help="the page's address (names its portal)")
     p.add_argument("--compact", action="store_true", help="one line of JSON")
     p.add_argument("--keep", action="store_true", help="exit 0 even when it is not an article")
+    p.add_argument("--now", type=moment, default=None,
+                   help="when the page was served, for relative dates ('2 jam yang lalu'): "
+                        "its HTTP Date header or ISO 8601 (default: the clock)")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("dates", add_help=False,
+    # Its own parser reads the options (`--now`, `--help`): here they are only passed on.
+    p = sub.add_parser("dates", add_help=False, prefix_chars="+",
                        help="read an Indonesian date: newscrawler dates 'Rabu (25/11/2020)'")
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_dates)
@@ -109,8 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_portals)
 
-    p = sub.add_parser("demo", help="crawl a bundled local demo site into the archive")
-    p.add_argument("--db", help="archive path (default: $NEWSCRAWLER_DB or data/news.db)")
+    p = sub.add_parser("demo", help="crawl a bundled local demo site into data/demo/news.db")
+    p.add_argument("--db", help="the demo's archive (default: data/demo/news.db, kept apart from "
+                   "real crawls)")
     p.set_defaults(func=cmd_demo)
 
     from newscrawler.operations import add_commands
@@ -128,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_archive_commands(sub)  # reextract, export, stats
 
+    from newscrawler.serve import add_serve_command
+
+    add_serve_command(sub)  # datasette, local or publishing
+
     from newscrawler.warc_ingest import add_ingest_warc
 
     add_ingest_warc(sub)
@@ -142,6 +179,15 @@ def main(argv: list[str] | None = None) -> int:
         return func(args)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
+    except BrokenPipeError:  # `newscrawler export | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (ArchiveError, SchemaError, PortalError) as exc:
+        return fail(str(exc))
+    except sqlite3.DatabaseError as exc:  # damage found while reading, past the opening
+        return fail(str(archive_error(db_path(getattr(args, "db", None)), exc)))
+    except OSError as exc:  # a file to read or write: missing folder, permissions, full disk
+        return fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
 
 
 if __name__ == "__main__":

@@ -18,9 +18,16 @@ Decisions worth knowing:
   carries a time wins, else the first date.
 - Years outside 1900-2100 (e.g. a Hijri "1442" beside the Gregorian date) are not dates.
 - Relative forms resolve against `now`: seconds, minutes and hours give a datetime truncated to
-  the minute in now's zone; days and weeks ("kemarin", "3 hari lalu", "seminggu lalu") give the
-  calendar date in `default_tz`, the portal's calendar. Months and years ago ("sebulan lalu")
-  give None: their length is ambiguous and portals round them coarsely.
+  the minute in now's zone; days, weeks, months and years ("kemarin", "3 hari lalu",
+  "2 bulan lalu", "setahun lalu") give the calendar date in `default_tz`, the portal's
+  calendar (a month back from 31 March is the last day of February).
+- Forms that omit part of the date resolve against `now` too: a time alone ("08:15 WIB", as
+  index pages print today's articles) is today at that time, or yesterday when today's would
+  be more than an hour ahead of `now`; a day without a year after its weekday
+  ("Senin (15/2)") is the latest such day not after `now`, and None when that day is not the
+  named weekday.
+- Every answer is a date between 1900 and 2100 and not after `now` + 1 day: an absolute date in
+  the future, "9999 minggu lalu" or a bogus `now` give None. Zero-width characters are ignored.
 - Input: None gives None, any other non-str raises TypeError; only the first 300 characters
   are scanned, so junk of any length stays cheap.
 """
@@ -30,6 +37,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from calendar import monthrange
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -167,6 +175,26 @@ _DAY_UNITS = {
     "hari": 1, "day": 1, "days": 1,
     "minggu": 7, "pekan": 7, "week": 7, "weeks": 7,
 }  # fmt: skip
+_MONTH_UNITS = {"bulan": 1, "month": 1, "months": 1, "tahun": 12, "year": 12, "years": 12}
+FUTURE_SLACK = timedelta(days=1)  # a portal's clock or zone may run ahead of ours, not more
+TIME_ONLY_SLACK = timedelta(hours=1)  # "08:15" read at 08:00: today's, not yesterday's
+_YEAR_AT_START = datetime.now(_UTC).year  # clocks only move forward: earlier years are past
+_ZERO_WIDTH = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+WEEKDAYS = {
+    "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "sabtu": 5,
+    "minggu": 6, "ahad": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3,
+    "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
+_WEEKDAY = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_DAY_WITHOUT_YEAR = re.compile(
+    rf"""(?<![a-z])(?P<weekday>{_WEEKDAY})(?![a-z'])[\s,]*\(?\s*(?:
+        (?P<num_d>\d{{1,2}})(?P<sep>[-/.])(?P<num_m>\d{{1,2}})(?![\d]|[-/.]\d)
+      | (?P<dmy_d>\d{{1,2}})\s+(?P<dmy_m>{_MONTH})\.?(?![a-z])(?![\s.,/-]*\d{{4}})
+    )\s*\)?""",
+    re.VERBOSE,
+)
+_TIME_ONLY = re.compile(_FILLER + _LABEL + _CLOCK + r"[\s|,.)-]*", re.VERBOSE)
 _DAYS_BACK = {"kemarin lusa": 2, "kemarin": 1, "yesterday": 1, "hari ini": 0, "today": 0}
 
 _FALLBACK_MONTH = re.compile(rf"(?<![a-z])({_MONTH})(?![a-z])")
@@ -192,6 +220,8 @@ def parse_date(
     if not isinstance(text, str):
         raise TypeError(f"parse_date expects str, not {type(text).__name__}")
     low = text[:MAX_SCAN].lower()
+    if not low.isascii() and _ZERO_WIDTH.search(low):
+        low = _ZERO_WIDTH.sub("", low)
     try:
         found = _parse_absolute(low, default_tz)
         if found is None:
@@ -199,10 +229,26 @@ def parse_date(
         if found is None:
             found = _parse_relative(low, now, default_tz)
         if found is None:
+            found = _parse_partial(low, now, default_tz)
+        if found is None:
             found = _parse_with_dateparser(low, default_tz)
+        if found is None or not _plausible(found, now, default_tz):
+            return None
     except (_NotADate, OverflowError):
         return None
     return found
+
+
+def _plausible(value: datetime | date, now: datetime | None, default_tz: tzinfo) -> bool:
+    """Within 1900-2100 and not after `now` + 1 day: an article is not published later."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        return False
+    if value.year < (_YEAR_AT_START if now is None else now.year):
+        return True  # an earlier year is in the past whatever the zones (the cheap answer)
+    now = _aware_now(now, default_tz)
+    if isinstance(value, datetime):
+        return value - FUTURE_SLACK <= now
+    return value - FUTURE_SLACK <= now.astimezone(default_tz).date()
 
 
 def _parse_absolute(low: str, default_tz: tzinfo) -> datetime | date | None:
@@ -379,14 +425,68 @@ def _parse_relative(low: str, now: datetime | None, default_tz: tzinfo) -> datet
         return now.replace(second=0, microsecond=0)
     if match["ago"]:
         day = _ago(match["ago"], now, default_tz)
-        if day is None or isinstance(day, datetime):
-            return day  # to the minute already, or too coarse to be a date
+        if isinstance(day, datetime):
+            return day  # to the minute already
     else:
         days_back = _DAYS_BACK[" ".join(match["day"].split())]
         day = now.astimezone(default_tz).date() - timedelta(days=days_back)
     timed = _TIME_AFTER.match(low, match.end())  # "kemarin pukul 14.30"
     moment = None if timed is None else _at_clock(day, timed, default_tz)
     return day if moment is None else moment
+
+
+def _parse_partial(low: str, now: datetime | None, default_tz: tzinfo) -> datetime | date | None:
+    """A day without its year ("Senin (15/2)") or a time without its day ("08:15 WIB")."""
+    match = _DAY_WITHOUT_YEAR.search(low)
+    if match is not None:
+        return _day_without_year(low, match, now, default_tz)
+    timed = _TIME_ONLY.fullmatch(low)
+    if timed is None or not _is_clock_reading(timed):
+        return None
+    now = _aware_now(now, default_tz)
+    today = now.astimezone(default_tz).date()
+    moment = _at_clock(today, timed, default_tz)
+    if moment is not None and moment - TIME_ONLY_SLACK > now:
+        moment = _at_clock(today - timedelta(days=1), timed, default_tz)
+    return moment
+
+
+def _is_clock_reading(timed: re.Match[str]) -> bool:
+    """A time standing alone is a clock reading only when something says so (a label, a zone,
+    AM/PM, a day period, or a colon): "14.30" alone may be an amount."""
+    label, separator, ampm, period, gmt_sign, named, off_sign = timed.group(
+        "label", "sep", "ampm", "period", "gmt_sign", "named", "off_sign")
+    if named and named not in _NAMED_ZONES:
+        return False
+    return bool(label or ampm or period or gmt_sign or named or off_sign
+                or (separator and ":" in separator))
+
+
+def _day_without_year(
+    low: str, match: re.Match[str], now: datetime | None, default_tz: tzinfo
+) -> datetime | date | None:
+    """The latest day with this day and month not after `now`, if it is the weekday named."""
+    if match["num_d"]:
+        day, month = int(match["num_d"]), int(match["num_m"])
+    else:
+        day, month = int(match["dmy_d"]), MONTHS[match["dmy_m"]]
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    today = _aware_now(now, default_tz).astimezone(default_tz).date()
+    for year in range(today.year, today.year - 8, -1):  # 29 February: back to a leap year
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            break
+    else:
+        return None
+    if candidate.weekday() != WEEKDAYS[match["weekday"]]:
+        return None  # the page's weekday disagrees: a wrong date is worse than none
+    timed = _TIME_AFTER.match(low, match.end())
+    moment = None if timed is None else _at_clock(candidate, timed, default_tz)
+    return candidate if moment is None else moment
 
 
 def _aware_now(now: datetime | None, default_tz: tzinfo) -> datetime:
@@ -400,22 +500,30 @@ def _aware_now(now: datetime | None, default_tz: tzinfo) -> datetime:
 
 def _ago(quantities: str, now: datetime, default_tz: tzinfo) -> datetime | date | None:
     """The moment "N units ago" names: minute precision for clock units, a date for days."""
-    seconds = days = 0
-    to_the_minute = False
+    seconds = days = months = 0
     for amount_text, unit in _RELATIVE_PART.findall(quantities):
         amount = int(amount_text) if amount_text.isdigit() else 1
         if unit in _MINUTE_UNITS:
             seconds += amount * _MINUTE_UNITS[unit]
-            to_the_minute = True
         elif unit in _DAY_UNITS:
             days += amount * _DAY_UNITS[unit]
         else:
-            return None  # months and years: too coarse to be a date
-    if to_the_minute:
+            months += amount * _MONTH_UNITS[unit]
+    if seconds and not months:
         delta = timedelta(days=days, seconds=seconds)
         moment = (now.astimezone(_UTC) - delta).astimezone(now.tzinfo)
         return moment.replace(second=0, microsecond=0)
-    return now.astimezone(default_tz).date() - timedelta(days=days)
+    return _months_back(now.astimezone(default_tz).date(), months) - timedelta(days=days)
+
+
+def _months_back(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier, or the last day of a shorter month."""
+    if not months:
+        return day
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    if year < MIN_YEAR:
+        raise _NotADate(f"{months} months before {day}")
+    return date(year, month_index + 1, min(day.day, monthrange(year, month_index + 1)[1]))
 
 
 def _parse_with_dateparser(low: str, default_tz: tzinfo) -> datetime | date | None:
@@ -470,11 +578,13 @@ def parse_http_date(value: str | bytes | None) -> datetime | None:
         value = value.decode("latin-1")
     try:
         moment = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_UTC)  # "-0000": UTC with an unknown source zone
+        moment = moment.astimezone(_UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_UTC)  # "-0000": UTC with an unknown source zone
-    return moment.astimezone(_UTC)
+    # A server clock set to 9999 is no "now" to read "2 jam lalu" against.
+    return moment if MIN_YEAR <= moment.year <= MAX_YEAR else None
 
 
 def main_dates(argv: list[str] | None = None) -> int:

@@ -4,7 +4,7 @@ hand.
 Each expected file `EXPECTED_DIR/<domain>/<page>.json` describes the saved page
 `PAGES_DIR/<domain>/<page>.html`: an article (title, published, authors, tags, body, and the
 boilerplate strings that must not reach the body) or a listing (`kind: listing`, the article URLs
-it links to). The page goes through the same `extract` a crawl uses; the figures are per field,
+it links to). The page goes through the same `process_page` a crawl uses; the figures are per field,
 per portal and overall, and every boilerplate leak is printed with its page.
 
 A page passes when title, published, authors and tags are exact, body F1 (by tokens) is at least
@@ -24,10 +24,11 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from newscrawler.extract import extract
+from newscrawler.errors import NewscrawlerError
 from newscrawler.extract.document import normalize_space
 from newscrawler.extract.links import listing_links
 from newscrawler.items import Article
+from newscrawler.page import Drop, extract
 from newscrawler.portals import portal_for_url
 
 BODY_F1_TO_PASS = 0.95
@@ -36,10 +37,10 @@ REPORTED_FIELDS = (*EXACT_FIELDS, "section", "credit")
 _TOKEN = re.compile(r"\w+")
 
 # Reads a page: (html, url) -> Article. The default reads with the portal's description.
-Reader = Callable[[bytes, str], Article]
+Reader = Callable[[bytes, str], Article | Drop]
 
 
-class EvalError(ValueError):
+class EvalError(NewscrawlerError):
     """The pages or the expected outputs cannot be read as given."""
 
 
@@ -216,7 +217,8 @@ def evaluate_listing(case: Case, html: bytes) -> PageResult:
 
 def evaluate_article(case: Case, html: bytes, reader: Reader) -> PageResult:
     result = PageResult(case)
-    article = reader(html, case.url)
+    read = reader(html, case.url)
+    article = (read.article if isinstance(read, Drop) else read) or Article(url=case.url)
     expected = case.expected
     for name in REPORTED_FIELDS:
         if name in expected:
@@ -224,13 +226,13 @@ def evaluate_article(case: Case, html: bytes, reader: Reader) -> PageResult:
             result.found[name] = found
             result.fields[name] = _field_ok(name, expected[name], found)
     result.found["extraction"] = article.extraction
-    result.found["drop_reason"] = article.drop_reason
+    result.found["drop_reason"] = read.reason if isinstance(read, Drop) else None
     result.body = Overlap.of(expected.get("body"), article.body)
     result.leaked = leaks(article.body, expected.get("boilerplate") or [])
     return result
 
 
-def read_with_descriptions(html: bytes, url: str) -> Article:
+def read_with_descriptions(html: bytes, url: str) -> Article | Drop:
     return extract(html, url)
 
 

@@ -15,6 +15,10 @@ fetched or stored twice.
 
 RedirectLoops: a redirect back to a URL of the same chain is dropped by the seen-set without a
 word (no errback runs); this counts it as `newscrawler/errors/redirect_loop`.
+
+RunAccounting: what decides a portal's outcome, counted in its own crawler's stats (several
+portals share a process, and Scrapy's `log_count/ERROR` counts the whole process): exceptions
+in callbacks and pipelines, and the articles' health against the portal's recent runs.
 """
 
 from __future__ import annotations
@@ -30,6 +34,10 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from newscrawler.health import article_health, baseline
+from newscrawler.stats import HEALTH_PREFIX, STAT_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -142,3 +150,59 @@ class RedirectLoops:
         if request.url in chain:
             self.stats.inc_value("newscrawler/errors/redirect_loop")
             logger.warning("redirect_loop: %s (via %s)", chain[0], " -> ".join(chain[1:]))
+
+
+class RunAccounting:
+    """Counts this crawler's unexpected errors and its articles' health, in its own stats.
+
+    When the spider opens, the portal's usual health (the mean over its last
+    NEWSCRAWLER_HEALTH_RUNS ok runs in the archive) goes into the stats too, so the verdict
+    (`CrawlReport.outcome`) is read from the stats alone, the same by every reader.
+    """
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        for handler, signal in ((self.spider_opened, signals.spider_opened),
+                                (self.spider_error, signals.spider_error),
+                                (self.item_error, signals.item_error),
+                                (self.item_scraped, signals.item_scraped)):
+            crawler.signals.connect(handler, signal=signal)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunAccounting:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        settings = self.crawler.settings
+        min_articles = settings.getint("NEWSCRAWLER_HEALTH_MIN_ARTICLES", 5)
+        self.stats.set_value(HEALTH_PREFIX + "min_articles", min_articles)
+        self.stats.set_value(HEALTH_PREFIX + "max_drop",
+                             settings.getfloat("NEWSCRAWLER_HEALTH_MAX_DROP", 0.3))
+        recent = self.recent_health(spider.name, settings.getint("NEWSCRAWLER_HEALTH_RUNS", 5))
+        for name, share in baseline(recent, min_articles).items():
+            self.stats.set_value(f"{HEALTH_PREFIX}baseline/{name}", round(share, 4))
+
+    def recent_health(self, portal: str, runs: int) -> list[dict[str, Any]]:
+        """The portal's last ok runs in the archive ([] without an archive to read)."""
+        from newscrawler.storage import Archive, ArchiveError
+
+        if self.crawler.settings.get("NEWSCRAWLER_REDIS_URL"):
+            return []  # a worker: the archive is the ingest machine's
+        try:
+            with Archive(self.crawler.settings.get("NEWSCRAWLER_DB"), readonly=True) as archive:
+                return archive.recent_health(portal, runs)
+        except ArchiveError as exc:
+            logger.info("no health baseline for %s: %s", portal, exc)
+            return []
+
+    def item_scraped(self, item: Any) -> None:
+        self.stats.inc_value(HEALTH_PREFIX + "articles")
+        for name, present in article_health(item).items():
+            self.stats.inc_value(HEALTH_PREFIX + name, int(present))
+
+    def spider_error(self, failure: Failure) -> None:
+        self.stats.inc_value(STAT_PREFIX + "unexpected/spider_error")
+
+    def item_error(self, failure: Failure) -> None:
+        self.stats.inc_value(STAT_PREFIX + "unexpected/item_error")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-INTERNAL_FIELDS = ("paragraphs", "date_candidates", "page")
+INTERNAL_FIELDS = ("paragraphs", "date_candidates", "pages")
 
 
 @dataclass(repr=False)
@@ -33,13 +33,14 @@ class Article:
     content_hash: str | None = None
     extraction: str | None = None  # which route gave the body: "portal:<version>", "generic"
     # Work in progress between stages, not stored as article fields: the body's paragraphs before
-    # the text rules, the date strings as printed ([field, source, text]), and the raw page.
+    # the text rules, the date strings as printed ([field, source, text]), and the raw pages
+    # (every page of a multi-page article, in order).
     paragraphs: list[str] = field(default_factory=list)
     date_candidates: list[list[str]] = field(default_factory=list)
-    page: RawPage | None = None
+    pages: list[RawPage] = field(default_factory=list)
 
     def __repr__(self) -> str:
-        """Short: Scrapy logs dropped items, and the raw page would flood the log."""
+        """Short: Scrapy logs dropped items, and the raw pages would flood the log."""
         return f"Article(url={self.url!r}, title={self.title!r}, published={self.published!r})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,3 +58,18 @@ class RawPage:
     fetched_at: str
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(repr=False)
+class Fetched:
+    """What a spider yields for an article: its page(s) as fetched, not yet read.
+
+    The first item pipeline reads it through `newscrawler.page.process_page`, the one path
+    every other command takes too, into an Article or a counted drop."""
+
+    request_url: str
+    portal: str | None
+    pages: list[RawPage] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return f"Fetched(request_url={self.request_url!r}, pages={len(self.pages)})"

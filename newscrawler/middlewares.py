@@ -1,10 +1,11 @@
 """Downloader middleware for incremental crawls: what the archive holds is not fetched again.
 
-An article request (one with `article_url` in its meta, the canonical URL) is looked up in the
-archive, read-only. Unknown: fetched. Known: skipped (`newscrawler/skipped/known`), unless a
-revalidation is due: the article is recent and one of its checkpoints (NEWSCRAWLER_REFETCH_AFTER,
-by default 1 h, 6 h and 24 h after publication, or after it was first seen when it has no date)
-has passed since it was last fetched, or its sitemap lastmod is newer than that fetch. A due
+An article request (one with `article_url` in its meta: its key, `newscrawler.page.request_key`)
+is looked up in the archive, read-only, by the URL articles were asked for and by their key.
+Unknown: fetched. Known: skipped (`newscrawler/skipped/known`), unless a revalidation is due:
+the article is recent and one of its checkpoints (NEWSCRAWLER_REFETCH_AFTER, by default 1 h, 6 h
+and 24 h after publication, or after it was first seen when it has no date) has passed since it
+was last fetched, or its sitemap lastmod is newer than that fetch. A due
 article is asked for with `If-None-Match` / `If-Modified-Since` from its last page; a 304
 counts as unchanged (`newscrawler/articles/unchanged`) and nothing is stored.
 
@@ -33,12 +34,15 @@ from newscrawler.storage import db_path
 
 logger = logging.getLogger(__name__)
 
-# The article and its latest raw page (schema of newscrawler.migrations, version 2).
+# The article asked for by this key, or stored under it (`newscrawler.page.archive_key`), and
+# its latest raw page.
 LOOKUP_SQL = """
     SELECT a.published, a.first_seen, a.last_seen, p.fetched_at, p.headers
     FROM articles a LEFT JOIN pages p ON p.id = (
         SELECT id FROM pages WHERE article = a.id ORDER BY fetched_at DESC, id DESC LIMIT 1)
-    WHERE a.canonical_url = ?
+    WHERE a.id IN (SELECT id FROM articles WHERE canonical_url = :key
+                   UNION ALL SELECT id FROM articles WHERE url = :key)
+    LIMIT 1
 """
 
 
@@ -97,7 +101,7 @@ class ArchiveIndex:
         if conn is None:
             return None
         try:
-            row = conn.execute(LOOKUP_SQL, [canonical]).fetchone()
+            row = conn.execute(LOOKUP_SQL, {"key": canonical}).fetchone()
         except sqlite3.Error as exc:  # no tables yet, or a schema this code does not know
             logger.debug("archive lookup failed for %s: %s", canonical, exc)
             return None

@@ -15,10 +15,12 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from newscrawler.errors import NewscrawlerError
+
 logger = logging.getLogger(__name__)
 
 
-class SchemaError(RuntimeError):
+class SchemaError(NewscrawlerError):
     """An archive this code cannot open as it is (made by a newer newscrawler, or damaged)."""
 
 
@@ -189,10 +191,72 @@ def v3_run_reasons(db: sqlite_utils.Database) -> None:
     """)
 
 
+# A run's outcome from its v3 figures (v3 had no health figures, so never `degraded`).
+V3_OUTCOME = """CASE
+    WHEN finish_reason IS NULL THEN NULL
+    WHEN finish_reason = 'shutdown' THEN 'stopped'
+    WHEN finish_reason != 'finished' THEN 'failed'
+    WHEN coalesce(pages_fetched, 0) > 0 THEN 'ok'
+    WHEN coalesce(errors, 0) > 0 THEN 'failed'
+    ELSE 'empty' END"""
+# A v1 list column whose text is not a JSON list ("Budi, Ani") becomes a list holding it.
+JSON_LIST = """UPDATE articles SET {0} = CASE WHEN json_valid({0}) THEN json_array(json({0}))
+    ELSE json_array({0}) END
+    WHERE {0} IS NOT NULL AND (NOT json_valid({0}) OR json_type({0}) != 'array');"""
+
+
+def v4_portal_runs(db: sqlite_utils.Database) -> None:
+    """Version 4: one `crawl_portal_runs` row per portal per run (its figures, outcome, health);
+    a run's own outcome; list columns that are not JSON lists made lists.
+
+    v3 runs of one portal become that portal's row; in runs of several portals the figures
+    were summed, so their portal rows hold none (and no outcome).
+    """
+    db["crawl_portal_runs"].create(
+        {"id": int, "run": int, "portal": str, "ended_at": str, "outcome": str, "why": str,
+         "finish_reason": str, "pages_fetched": int, "articles_new": int,
+         "articles_updated": int, "articles_unchanged": int, "skipped_known": int,
+         "dropped_total": int, "dropped": str, "errors": int, "errors_by_reason": str,
+         "unexpected_errors": int, "health_articles": int, "title_share": float,
+         "published_share": float, "body_share": float, "authors_share": float,
+         "tags_share": float, "selectors_share": float, "generic_fallback": int},
+        pk="id", foreign_keys=[("run", "crawl_runs", "id")])
+    db["crawl_portal_runs"].create_index(["run", "portal"], unique=True)
+    db["crawl_portal_runs"].create_index(["portal", "run"])
+    figures = ("pages_fetched", "articles_new", "articles_updated", "articles_unchanged",
+               "skipped_known", "dropped_total", "dropped", "errors", "errors_by_reason")
+    columns = ", ".join(figures)
+    portals = "CASE WHEN json_valid(r.portals) THEN r.portals ELSE '[]' END"
+    single = ", ".join(f"CASE WHEN json_array_length({portals}) = 1 THEN r.{c} END"
+                       for c in figures)
+    db.executescript(f"""
+        ALTER TABLE crawl_runs ADD COLUMN outcome TEXT;
+        UPDATE crawl_runs SET outcome = {V3_OUTCOME};
+        INSERT INTO crawl_portal_runs (run, portal, ended_at, outcome, finish_reason, {columns})
+            SELECT r.id, j.value, r.ended_at,
+                   CASE WHEN json_array_length({portals}) = 1 THEN r.outcome END,
+                   r.finish_reason, {single}
+            FROM crawl_runs r, json_each({portals}) j;
+        {JSON_LIST.format("authors")}
+        {JSON_LIST.format("tags")}
+        {JSON_LIST.format("images")}
+    """)
+
+
+def v5_pages_of_one_fetch(db: sqlite_utils.Database) -> None:
+    """Version 5: every page of a paginated article is kept, numbered (`part`), so reextract
+    reads it whole; articles are looked up by the URL they were asked for (`url`) as well as
+    by their key, so one whose canonical link names another host is known next time."""
+    db.execute("ALTER TABLE pages ADD COLUMN part INTEGER")
+    db["articles"].create_index(["url"])
+
+
 MIGRATIONS: tuple[tuple[int, Migration], ...] = (
     (1, v1_flat_articles),
     (2, v2_linked_tables),
     (3, v3_run_reasons),
+    (4, v4_portal_runs),
+    (5, v5_pages_of_one_fetch),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1,47 +1,53 @@
 """`newscrawler crawl` and `newscrawler ingest`: the commands an operator schedules.
 
 crawl   runs the portals' spiders in one process (resumable with --jobdir), shows progress
-        per portal on a terminal, prints a summary, and exits 0 when every portal went well,
-        1 when some portal failed, 2 on bad usage.
+        per portal on a terminal, prints a summary with each portal's outcome, and exits with
+        the worst one's status (EXIT_STATUS: 0 ok or empty, 3 degraded, 1 failed, 130
+        stopped; 2 bad usage).
 ingest  drains the Redis item queue of a scaled-out crawl into the archive (the one writer).
 """
 
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import shutil
 import sys
 import time
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
+from newscrawler.errors import NewscrawlerError
 from newscrawler.runner import CrawlReport
+from newscrawler.stats import EXIT_STATUS, worst
 from newscrawler.storage import db_path
 
 OUTCOMES = ("new", "updated", "unchanged")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-class UsageError(ValueError):
+class UsageError(NewscrawlerError):
     """A command line that cannot be run as written (exit status 2)."""
 
 
 # -- crawl: what to run -------------------------------------------------------------------------
 
 def chosen_portals(names: list[str], everything: bool) -> list[str]:
-    from newscrawler.portals import load_portals
+    """The portals to crawl; an unknown name is a usage error, a broken description fails."""
+    from newscrawler.portals import PortalError, broken_portals, get_portal, load_portals
 
-    known = load_portals()
     if everything == bool(names):
         raise UsageError("name the portals to crawl, or give --all (not both)")
     if everything:
-        return list(known)
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        hints = {n: difflib.get_close_matches(n, known, n=1) for n in unknown}
-        said = ", ".join(f"{n} (did you mean {h[0]}?)" if h else n for n, h in hints.items())
-        raise UsageError(f"no portal description for {said}; `newscrawler portals` lists them")
+        return list(load_portals())
+    for name in names:
+        try:
+            get_portal(name)
+        except PortalError as exc:
+            if name in broken_portals():
+                raise
+            raise UsageError(str(exc)) from None
     return list(dict.fromkeys(names))
 
 
@@ -78,12 +84,19 @@ def spider_arguments(portal_id: str, args: argparse.Namespace) -> dict[str, str]
 
 def report_line(report: CrawlReport) -> str:
     c = {o: report.count(f"articles/{o}") for o in OUTCOMES}
-    return (f"{report.portal:<20} {report.pages:>6} {c['new']:>5} {c['updated']:>7} "
-            f"{c['unchanged']:>9} {report.count('skipped/known'):>6} {report.errors:>6}")
+    outcome = report.outcome if report.finish_reason or not report.started else "running"
+    return (f"{report.portal:<20} {outcome:<8} {report.pages:>6} {c['new']:>5} "
+            f"{c['updated']:>7} {c['unchanged']:>9} {report.count('skipped/known'):>6} "
+            f"{report.errors:>6}")
 
 
-HEADER = (f"{'portal':<20} {'pages':>6} {'new':>5} {'updated':>7} {'unchanged':>9} "
-          f"{'known':>6} {'errors':>6}")
+HEADER = (f"{'portal':<20} {'outcome':<8} {'pages':>6} {'new':>5} {'updated':>7} "
+          f"{'unchanged':>9} {'known':>6} {'errors':>6}")
+
+
+def exit_status(reports: list[CrawlReport]) -> int:
+    """The worst portal's status: 0 ok/empty, 3 degraded, 1 failed, 130 stopped."""
+    return EXIT_STATUS[worst([r.outcome for r in reports])]
 
 
 class TerminalProgress:
@@ -103,8 +116,7 @@ class TerminalProgress:
             if report.finish_reason and report.portal not in self.announced:
                 self.announced.add(report.portal)
                 if not self.live:
-                    print(f"finished ({report.finish_reason}): {report_line(report)}",
-                          file=self.stream, flush=True)
+                    print(f"done: {report_line(report)}", file=self.stream, flush=True)
 
     def redraw(self, reports: list[CrawlReport]) -> None:
         height = shutil.get_terminal_size().lines - 3
@@ -138,17 +150,42 @@ def print_summary(reports: list[CrawlReport], db: Any, out: TextIO) -> None:
           f"{totals['known']}, errors {totals['errors']}; archive: {db}", file=out)
     if totals["queued"]:
         print(f"queued {totals['queued']} articles in Redis for `newscrawler ingest`", file=out)
-    for report in (r for r in reports if r.failed):
-        why = report.finish_reason or "did not start"
-        if report.unexpected:
-            why += f", {report.unexpected} unexpected errors (see the log)"
-        elif report.pages == 0 and report.error_reasons:
-            why += ", nothing could be fetched"
-        print(f"FAILED {report.portal}: {why}", file=out)
+    for report in reports:
+        if report.why:
+            print(f"{report.outcome.upper()} {report.portal}: {report.why}", file=out)
+
+
+def open_for_crawling(db: Path) -> None:
+    """Make sure the archive can be written before any crawl starts (a clear error if not);
+    say so when it is created, so a mistyped --db is seen at once."""
+    from newscrawler.storage import Archive, read_only_archive
+
+    if not db.exists():
+        print(f"newscrawler: no archive at {db}: creating a new one", file=sys.stderr)
+    Archive(db).close()
+    if not (os.access(db, os.W_OK) and os.access(db.parent, os.W_OK)):
+        raise read_only_archive(db)  # opening it wrote nothing; a crawl would
+
+
+def log_settings(args: argparse.Namespace, overrides: dict[str, Any], live: bool
+                 ) -> dict[str, Any]:
+    """Where the log goes and how much of it: on a terminal, errors only (the progress lines
+    say the rest, and warnings would tear them); elsewhere (cron, systemd) warnings and
+    errors, one line each; into --log-file, everything from INFO up. --log-level, `-s
+    LOG_LEVEL` or $NEWSCRAWLER_LOG_LEVEL choose otherwise."""
+    chosen: dict[str, Any] = {}
+    if args.log_file:
+        chosen["LOG_FILE"] = args.log_file
+    level = args.log_level or overrides.get("LOG_LEVEL") or os.environ.get("NEWSCRAWLER_LOG_LEVEL")
+    chosen["LOG_LEVEL"] = level or ("INFO" if args.log_file else "ERROR" if live else "WARNING")
+    return chosen
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    """Crawl portals into the archive; exit 0 all well, 1 some portal failed, 2 bad usage."""
+    """Crawl portals into the archive; the exit status is the worst portal's (EXIT_STATUS),
+    1 when a description is broken, 2 on bad usage."""
+    from newscrawler.portals import broken_portals
+
     try:
         portals = chosen_portals(args.portals, args.all)
         checked_window(args.since, args.until)
@@ -159,17 +196,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     from newscrawler.runner import run_crawls
 
     db = db_path(args.db)
+    open_for_crawling(db)
     overrides["NEWSCRAWLER_DB"] = str(db)
     progress = TerminalProgress(sys.stderr)
-    if progress.live and "LOG_LEVEL" not in overrides and not os.environ.get(
-            "NEWSCRAWLER_LOG_LEVEL"):
-        overrides["LOG_LEVEL"] = "ERROR"  # the progress lines say it; warnings would tear them
+    overrides.update(log_settings(args, overrides, progress.live))
     jobs = {pid: spider_arguments(pid, args) for pid in portals}
     started = datetime.now().isoformat(timespec="seconds")
     print(f"crawling {len(jobs)} portals into {db} (started {started})", file=sys.stderr)
     reports = run_crawls(jobs, overrides, jobdir=args.jobdir, progress=progress)
     print_summary(reports, db, sys.stdout)
-    return 1 if any(r.failed for r in reports) else 0
+    status = exit_status(reports)
+    broken = broken_portals() if args.all else {}
+    for error in broken.values():
+        print(f"BROKEN {error}", file=sys.stdout)
+    if broken and status != EXIT_STATUS["stopped"]:
+        status = EXIT_STATUS["failed"]
+    return status
 
 
 # -- ingest ---------------------------------------------------------------------------------------
@@ -215,6 +257,11 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--db", help="archive path (default: $NEWSCRAWLER_DB or data/news.db)")
     p.add_argument("--mirror", metavar="ORIGIN",
                    help="crawl local mirrors served at ORIGIN/<portal domain> (tests, demos)")
+    p.add_argument("--log-file", metavar="FILE",
+                   help="append the log to FILE (from INFO up) instead of standard error")
+    p.add_argument("--log-level", type=str.upper, choices=LOG_LEVELS,
+                   help="least severe log lines kept (default: ERROR on a terminal, "
+                   "WARNING elsewhere, INFO into --log-file)")
     p.add_argument("-s", dest="set", action="append", default=[], metavar="NAME=VALUE",
                    help="a Scrapy setting, as with `scrapy crawl -s`")
     p.set_defaults(func=cmd_crawl)

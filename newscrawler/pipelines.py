@@ -1,40 +1,39 @@
-"""Item pipelines, in order: clean -> dates -> validate -> dedupe -> store.
+"""Item pipelines, in order: process -> dedupe -> store.
 
-Thin on purpose: each calls the module that does the job (boilerplate, dates, storage), so the
-crawl and `newscrawler extract` give one answer. A dropped item is counted by its reason in the
-crawl stats (`newscrawler/dropped/<reason>`), never lost silently.
+Thin on purpose: `ProcessPipeline` hands the fetched pages to `newscrawler.page.process_page`,
+the one path `extract`, `reextract`, `eval` and `ingest-warc` take too, so one page gives one
+answer everywhere. A dropped item is counted by its reason in the crawl stats
+(`newscrawler/dropped/<reason>`) and logged at INFO (a listing page is no fault), never lost
+silently.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newscrawler.dates import parse_http_date
-from newscrawler.extract import clean_article, finish, why_not_article
-from newscrawler.extract.dating import resolve_dates
-from newscrawler.items import Article
+from newscrawler.items import Article, Fetched
+from newscrawler.page import Drop, process_page
 from newscrawler.portals import Portal, PortalError, get_portal
 from newscrawler.storage import Archive
-from newscrawler.urls import canonical_url
 
 logger = logging.getLogger(__name__)
 
 
-def portal_of(article: Article) -> Portal | None:
+def portal_named(portal_id: str | None) -> Portal | None:
     try:
-        return get_portal(article.portal) if article.portal else None
+        return get_portal(portal_id) if portal_id else None
     except PortalError:
         return None
 
 
-def drop(crawler: Crawler, reason: str, article: Article) -> DropItem:
+def drop(crawler: Crawler, reason: str, url: str) -> DropItem:
+    """Count a drop by its reason; expected drops are logged below WARNING."""
     crawler.stats.inc_value(f"newscrawler/dropped/{reason}")
-    return DropItem(f"{reason}: {article.url}")
+    return DropItem(f"{reason}: {url}", log_level="INFO")
 
 
 class StagePipeline:
@@ -48,41 +47,19 @@ class StagePipeline:
         return cls(crawler)
 
 
-class CleanPipeline(StagePipeline):
-    """Boilerplate text rules on the paragraphs read from the page."""
+class ProcessPipeline(StagePipeline):
+    """Fetched pages in, an Article out (or a counted drop): `process_page`."""
 
-    def process_item(self, item: Article) -> Article:
-        return clean_article(item, portal_of(item))
-
-
-class DatesPipeline(StagePipeline):
-    """Published/modified read from the page's date strings; "now" is the response's Date."""
-
-    def process_item(self, item: Article) -> Article:
-        now: datetime | None = None
-        if item.page is not None:
-            now = parse_http_date(item.page.headers.get("Date"))
-            item.crawled_at = item.page.fetched_at
-        return resolve_dates(item, now=now, portal=portal_of(item))
-
-
-class ValidatePipeline(StagePipeline):
-    """Drops pages that are not articles (listing pages, empty bodies), counted by reason."""
-
-    def process_item(self, item: Article) -> Article:
-        finish(item)
-        reason = why_not_article(item)
-        if reason:
-            item.drop_reason = reason
-            raise drop(self.crawler, reason, item)
-        return item
+    def process_item(self, item: Fetched) -> Article:
+        result = process_page(item.pages, request_url=item.request_url,
+                              portal=portal_named(item.portal))
+        if isinstance(result, Drop):
+            raise drop(self.crawler, result.reason, str(result))
+        return result
 
 
 class DedupePipeline(StagePipeline):
-    """One article per canonical URL and per content within a run (mirrors, syndication).
-
-    The page's own canonical link is made canonical by our rules too (`newscrawler.urls`), so
-    the archive's key is the key the crawler looks known articles up by."""
+    """One article per archive key and per content within a run (mirrors, syndication)."""
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
@@ -90,11 +67,11 @@ class DedupePipeline(StagePipeline):
         self.hashes: set[str] = set()
 
     def process_item(self, item: Article) -> Article:
-        item.canonical_url = key = canonical_url(item.canonical_url or item.url)
+        key = item.canonical_url or item.url
         if key in self.urls:
-            raise drop(self.crawler, "duplicate_url", item)
+            raise drop(self.crawler, "duplicate_url", key)
         if item.content_hash in self.hashes:
-            raise drop(self.crawler, "duplicate_content", item)
+            raise drop(self.crawler, "duplicate_content", key)
         self.urls.add(key)
         self.hashes.add(item.content_hash or "")
         return item
@@ -143,7 +120,7 @@ class StorePipeline(StagePipeline):
             if self.run_id is not None:
                 self.archive.end_run(self.run_id,
                                      {**self.crawler.stats.get_stats(), "finish_reason": reason},
-                                     shared=self.shared_run is not None)
+                                     shared=self.shared_run is not None, portal=spider.name)
         finally:
             self.archive.close()
         self.crawler.stats.set_value("newscrawler/db", str(self.archive.path))

@@ -49,7 +49,7 @@ INGESTING_KEY = "newscrawler:items:ingesting"
 UNREADABLE_KEY = "newscrawler:items:unreadable"
 RUNS_KEY = "newscrawler:runs"
 ROUND_TTL_SECONDS = 2 * 86400
-ARTICLE_FIELDS = tuple(f.name for f in fields(Article) if f.name != "page")
+ARTICLE_FIELDS = tuple(f.name for f in fields(Article) if f.name != "pages")
 ALREADY_STORED_SQL = (
     "SELECT 1 FROM pages p JOIN articles a ON a.id = p.article "
     "WHERE a.canonical_url = ? AND p.url = ? AND p.fetched_at = ? LIMIT 1"
@@ -59,13 +59,12 @@ ALREADY_STORED_SQL = (
 # -- items on the wire ------------------------------------------------------------------------
 
 def article_to_json(article: Article) -> bytes:
-    """An article with its raw page as one JSON document (the page body in base64)."""
+    """An article with its raw pages as one JSON document (the page bodies in base64)."""
     record: dict[str, Any] = {name: getattr(article, name) for name in ARTICLE_FIELDS}
-    page = article.page
-    if page is not None:
-        record["page"] = {"url": page.url, "status": page.status, "fetched_at": page.fetched_at,
-                          "headers": page.headers,
-                          "body": base64.b64encode(page.body).decode("ascii")}
+    record["pages"] = [{"url": page.url, "status": page.status, "fetched_at": page.fetched_at,
+                        "headers": page.headers,
+                        "body": base64.b64encode(page.body).decode("ascii")}
+                       for page in article.pages]
     return json.dumps(record, ensure_ascii=False).encode("utf-8")
 
 
@@ -73,10 +72,10 @@ def article_from_json(data: bytes | str) -> Article:
     """The article `article_to_json` wrote. Raises ValueError for anything else."""
     try:
         record = json.loads(data)
-        page = record.pop("page", None)
+        pages = record.pop("pages", [])
         article = Article(**{k: v for k, v in record.items() if k in ARTICLE_FIELDS})
-        if page is not None:
-            article.page = RawPage(**{**page, "body": base64.b64decode(page["body"])})
+        article.pages = [RawPage(**{**page, "body": base64.b64decode(page["body"])})
+                         for page in pages]
     except (TypeError, KeyError, AttributeError, json.JSONDecodeError) as exc:
         raise ValueError(f"not a queued article: {exc}") from exc
     if not isinstance(article.url, str):
@@ -168,9 +167,9 @@ def connect(url: str) -> redis.Redis:
 
 
 def already_stored(archive: Archive, article: Article) -> bool:
-    page = article.page
-    if page is None:
+    if not article.pages:
         return False
+    page = article.pages[0]
     key = article.canonical_url or article.url
     return archive.conn.execute(ALREADY_STORED_SQL, (key, page.url, page.fetched_at)
                                 ).fetchone() is not None
@@ -203,7 +202,7 @@ def store_batch(server: redis.Redis, archive: Archive, batch: list[bytes], count
             counts["unreadable"] += 1
             logger.warning("set aside an unreadable queued item (%s) in %s", exc, UNREADABLE_KEY)
             continue
-        page = article.page
+        page = article.pages[0] if article.pages else None
         mark = (article.canonical_url or article.url, page.url if page else "",
                 page.fetched_at if page else "")
         if (page is not None and mark in seen) or already_stored(archive, article):

@@ -34,8 +34,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 # Index pages run to many pages on busy days; the seen-set keeps following from looping.
 DEPTH_LIMIT = 20
-# Failed fetches are counted per reason (newscrawler/errors/<reason>) and are not fatal.
-RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# Failed fetches are counted per reason (newscrawler/errors/<reason>) and are not fatal; each
+# is one WARNING line from the spider, so the retry middleware's own line is only INFO.
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 # robots.txt Crawl-delay (Scrapy ignores it) is obeyed, up to this many seconds.
 NEWSCRAWLER_CRAWL_DELAY_MAX = 60.0
 
@@ -51,12 +52,18 @@ EXTENSIONS = {
     "newscrawler.extensions.JobdirGuard": 0,
     "newscrawler.extensions.CrawlDelay": 500,  # after AutoThrottle: it keeps the floor
     "newscrawler.extensions.RedirectLoops": 500,
+    "newscrawler.extensions.RunAccounting": 500,
 }
+# Portal health: a run is `degraded` when the share of its articles with a field (title,
+# published to the minute, body, authors, tags, read by the portal's selectors) is more than
+# MAX_DROP below its mean over the portal's last HEALTH_RUNS ok runs; runs of fewer than
+# MIN_ARTICLES articles are not judged, nor judged by.
+NEWSCRAWLER_HEALTH_MAX_DROP = 0.3
+NEWSCRAWLER_HEALTH_RUNS = 5
+NEWSCRAWLER_HEALTH_MIN_ARTICLES = 5
 
 ITEM_PIPELINES = {
-    "newscrawler.pipelines.CleanPipeline": 100,
-    "newscrawler.pipelines.DatesPipeline": 200,
-    "newscrawler.pipelines.ValidatePipeline": 300,
+    "newscrawler.pipelines.ProcessPipeline": 100,
     "newscrawler.pipelines.DedupePipeline": 400,
     "newscrawler.pipelines.StorePipeline": 500,
 }

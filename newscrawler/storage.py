@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -26,12 +26,15 @@ from typing import Any
 import sqlite_utils
 import zstandard
 
+from newscrawler.errors import NewscrawlerError
+from newscrawler.health import HEALTH_FIELDS
 from newscrawler.items import Article, RawPage
 from newscrawler.migrations import DAY_OF, SCHEMA_VERSION, SchemaError, migrate, schema_version
-from newscrawler.stats import CrawlReport
+from newscrawler.stats import CrawlReport, worst
 
 __all__ = ["Archive", "ArchiveError", "DEFAULT_DB", "OutdatedSchema", "SchemaError",
-           "StoredPage", "db_path", "decode_lists", "fts_query", "stored_fields"]
+           "StoredPage", "archive_error", "db_path", "decode_lists", "fts_query",
+           "read_only_archive", "stored_fields"]
 
 DEFAULT_DB = Path("data") / "news.db"
 LIST_FIELDS = ("authors", "tags", "images")
@@ -67,18 +70,53 @@ REVISION_SQL = """
     FROM articles WHERE canonical_url = :canonical_url AND content_hash IS NOT :content_hash
 """
 PAGE_SQL = """
-    INSERT INTO pages (article, url, fetched_at, status, headers, encoding, body, run)
-    VALUES (:article, :url, :fetched_at, :status, :headers, :encoding, :body, :run)
+    INSERT INTO pages (article, url, fetched_at, status, headers, encoding, body, run, part)
+    VALUES (:article, :url, :fetched_at, :status, :headers, :encoding, :body, :run, :part)
+"""
+# The newest fetch of each article: its first page (part 1; NULL before schema 4) ...
+FIRST_PAGES_SQL = """
+    SELECT a.id, a.canonical_url, a.url, a.portal, p.id, p.url, p.fetched_at, p.status,
+           p.headers, p.encoding, p.body
+    FROM articles a JOIN pages p ON p.id = (
+        SELECT id FROM pages WHERE article = a.id AND coalesce(part, 1) = 1
+        ORDER BY fetched_at DESC, id DESC LIMIT 1)
+    WHERE a.id > ? AND (? IS NULL OR a.portal = ?) ORDER BY a.id LIMIT ?
+"""
+# ... and the later pages stored with it (a paginated article), in order.
+LATER_PAGES_SQL = """
+    SELECT article, id, url, fetched_at, status, headers, encoding, body FROM pages
+    WHERE article = ? AND id > ? AND part > 1 ORDER BY id
 """
 LOOKUP_SQL = "SELECT id, content_hash, authors, tags, images FROM articles WHERE canonical_url = ?"
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(NewscrawlerError):
     """An archive that cannot be used as asked (missing, unreadable, ...)."""
 
 
 class OutdatedSchema(ArchiveError):
     """A read-only open of an archive that needs upgrading first (an open for writing does)."""
+
+
+def not_an_archive(path: Path) -> ArchiveError:
+    return ArchiveError(f"{path} is not a newscrawler archive (an empty file, or another "
+                        "program's database): left as it is; give --db the archive's path")
+
+
+def read_only_archive(path: Path) -> ArchiveError:
+    return ArchiveError(f"cannot write to the archive {path}: the file or its folder is read-only")
+
+
+def archive_error(path: Path, exc: sqlite3.DatabaseError) -> ArchiveError:
+    """SQLite's complaint about an archive file as one line that says what to do."""
+    text = str(exc)
+    if "readonly" in text:
+        return read_only_archive(path)
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ArchiveError(
+            f"{path} is damaged ({text}): save what it still holds with "
+            f"`sqlite3 {path} \".recover\" | sqlite3 recovered.db`, or restore a backup")
+    return ArchiveError(f"cannot open the archive {path}: {text}")
 
 
 def db_path(setting: str | os.PathLike | None = None) -> Path:
@@ -129,6 +167,19 @@ def _run_figures(report: CrawlReport, row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _portal_run_row(run_id: int, report: CrawlReport) -> dict[str, Any]:
+    """A `crawl_portal_runs` row: one portal's figures, outcome and health in one run."""
+    figures = _run_figures(report, {})
+    shares = report.shares
+    return {
+        "run": run_id, "portal": report.portal, **figures, "outcome": report.outcome,
+        "why": report.why or None, "unexpected_errors": report.unexpected,
+        "health_articles": report.health_articles,
+        **{f"{name}_share": round(shares[name], 4) if shares else None for name in HEALTH_FIELDS},
+        "generic_fallback": report.health_articles - report.count("health/selectors"),
+    }
+
+
 def _names(values: Iterable[Any]) -> list[str]:
     """Distinct non-empty names in their order (an author listed twice is one author)."""
     return list(dict.fromkeys(v.strip() for v in values or () if isinstance(v, str) and v.strip()))
@@ -174,16 +225,14 @@ class Pending:
 
 @dataclass
 class StoredPage:
-    """The latest raw page of a stored article, as reextract needs it."""
+    """The raw pages of a stored article's newest fetch (all of a paginated one), as reextract
+    needs them."""
 
     article_id: int
     canonical_url: str
     url: str
     portal: str | None
-    page_url: str
-    fetched_at: str
-    headers: dict[str, str]
-    body: bytes
+    pages: list[RawPage]
 
 
 class Archive:
@@ -211,16 +260,29 @@ class Archive:
         self._compressor = zstandard.ZstdCompressor(level=3)
         self._decompressor = zstandard.ZstdDecompressor()
         if not readonly:
-            migrate(self.db)
-            self.sync_portals()
+            try:
+                migrate(self.db)
+                self.sync_portals()
+            except sqlite3.DatabaseError as exc:
+                self.db.close()
+                raise archive_error(self.path, exc) from None
 
     def _connect(self) -> sqlite_utils.Database:
+        try:
+            return self._open()
+        except sqlite3.DatabaseError as exc:
+            raise archive_error(self.path, exc) from None
+
+    def _open(self) -> sqlite_utils.Database:
         if self.readonly:
             if not self.path.is_file():
                 raise ArchiveError(f"no archive at {self.path}")
-            conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            conn = self._read_only_connection()
             db = sqlite_utils.Database(conn)
             version = schema_version(db)
+            if version == 0:
+                conn.close()
+                raise not_an_archive(self.path)
             if version != SCHEMA_VERSION:
                 conn.close()
                 kind = OutdatedSchema if version < SCHEMA_VERSION else ArchiveError
@@ -230,12 +292,27 @@ class Archive:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite_utils.Database(self.path)
+            if schema_version(db) == 0 and db.table_names():  # before WAL changes the file
+                db.close()
+                raise not_an_archive(self.path)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # durable across a crash of the process
         for pragma in ("foreign_keys = ON", f"busy_timeout = {BUSY_TIMEOUT_MS}",
                        "cache_size = -65536"):
             db.execute(f"PRAGMA {pragma}")
         return db
+
+    def _read_only_connection(self) -> sqlite3.Connection:
+        """A read-only connection; in a folder we may not write to, where SQLite cannot make
+        the WAL's shared-memory file, an immutable one (no writer of ours can be at work)."""
+        uri = self.path.resolve().as_uri()
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master")
+        except sqlite3.OperationalError:
+            conn.close()
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+        return conn
 
     def __enter__(self) -> Archive:
         return self
@@ -290,25 +367,57 @@ class Archive:
         self.run_id = cursor.lastrowid
         return self.run_id
 
-    def end_run(self, run_id: int, stats: Mapping[str, Any], *, shared: bool = False) -> None:
-        """Close a run with a crawl's stats: pages, outcomes, drops and errors by reason.
+    def end_run(self, run_id: int, stats: Mapping[str, Any], *, shared: bool = False,
+                portal: str | None = None) -> None:
+        """Close a portal's crawl in a run: its `crawl_portal_runs` row (figures, outcome,
+        health) and its figures added to the run's own row.
 
         `shared`: the run holds several portals' crawls (one `newscrawler crawl` or demo);
-        each adds its figures as it ends, and the run's end is the last one's.
+        each adds its figures as it ends, and the run's end is the last one's. `portal`
+        defaults to the run's one portal.
         """
         self.flush()
-        report = CrawlReport("", dict(stats))
         with self.transaction():
-            row = self.db["crawl_runs"].get(run_id) if shared else {}
-            values = _run_figures(report, row)
+            row = self.db["crawl_runs"].get(run_id)
+            names = json.loads(row["portals"] or "[]")
+            report = CrawlReport(portal or (names[0] if len(names) == 1 else ""), dict(stats))
+            values = _run_figures(report, row if shared else {})
+            values["outcome"] = worst([o for o in (row.get("outcome"), report.outcome)
+                                       if o] if shared else [report.outcome])
             self.db["crawl_runs"].update(run_id, values)
+            self.db["crawl_portal_runs"].upsert(_portal_run_row(run_id, report),
+                                                pk=("run", "portal"))
         if self.run_id == run_id:
             self.run_id = None
+
+    def close_run(self, run_id: int, reports: Iterable[CrawlReport]) -> str:
+        """End a run of several crawls: a row for each crawl that never closed itself (stopped,
+        or did not start), the run's end and outcome (its worst portal's), which it returns."""
+        with self.transaction():
+            recorded = {r["portal"] for r in self.db["crawl_portal_runs"].rows_where(
+                "run = ?", [run_id], select="portal")}
+            for report in reports:
+                if report.portal not in recorded:
+                    self.db["crawl_portal_runs"].insert(_portal_run_row(run_id, report))
+            outcomes = [r["outcome"] for r in self.db["crawl_portal_runs"].rows_where(
+                "run = ? AND outcome IS NOT NULL", [run_id], select="outcome")]
+            run = self.db["crawl_runs"].get(run_id)
+            outcome = worst(outcomes)
+            self.db["crawl_runs"].update(run_id, {
+                "outcome": outcome, "ended_at": run["ended_at"] or now_iso(),
+                "finish_reason": run["finish_reason"] or (
+                    "shutdown" if outcome == "stopped" else "not started")})
+        return outcome
+
+    def recent_health(self, portal: str, runs: int) -> list[dict[str, Any]]:
+        """The health figures of the portal's last `runs` ok runs, newest first."""
+        return list(self.db["crawl_portal_runs"].rows_where(
+            "portal = ? AND outcome = 'ok'", [portal], order_by="run DESC", limit=runs))
 
     # -- writing ----------------------------------------------------------------------------
 
     def store(self, article: Article, *, cause: str = "crawl") -> str:
-        """Queue an article (and its raw page); "new", "updated" or "unchanged".
+        """Queue an article (and its raw pages); "new", "updated" or "unchanged".
 
         "updated" means the content (title and body, by `content_hash`) changed: the stored
         version goes to `article_revisions`. Other fields are refreshed either way. A
@@ -333,8 +442,8 @@ class Archive:
         same_lists = found is not None and tuple(found[2:]) == tuple(row[f] for f in LIST_FIELDS)
         self._pending[key] = Pending(row, outcome, found[0] if found else None,
                                      None if same_lists else Links.of(lists), cause)
-        if article.page is not None:
-            self._pages.append((key, self._page_row(article.page)))
+        self._pages.extend((key, self._page_row(page, part))
+                           for part, page in enumerate(article.pages, start=1))
         if len(self._pending) >= self.batch_size:
             self.flush()
         return outcome
@@ -348,9 +457,9 @@ class Archive:
                    last_seen=seen if cause == "crawl" else None)
         return row
 
-    def _page_row(self, page: RawPage) -> dict[str, Any]:
+    def _page_row(self, page: RawPage, part: int) -> dict[str, Any]:
         return {"url": page.url, "fetched_at": page.fetched_at, "status": page.status,
-                "headers": _json(page.headers), "encoding": "zstd",
+                "headers": _json(page.headers), "encoding": "zstd", "part": part,
                 "body": self._compressor.compress(page.body)}
 
     def flush(self) -> None:
@@ -504,18 +613,21 @@ class Archive:
 
     def latest_pages(self, portal: str | None = None, after_id: int = 0,
                      limit: int = 200) -> list[StoredPage]:
-        """The newest raw page of each article with id > after_id, by article id (keyset
+        """The newest fetch of each article with id > after_id, by article id (keyset
         pagination: constant memory, and safe while the same articles are being rewritten)."""
-        rows = self.conn.execute(
-            "SELECT a.id, a.canonical_url, a.url, a.portal, p.url, p.fetched_at, p.headers, "
-            "p.encoding, p.body FROM articles a JOIN pages p ON p.id = ("
-            "  SELECT id FROM pages WHERE article = a.id ORDER BY fetched_at DESC, id DESC"
-            "  LIMIT 1) "
-            "WHERE a.id > ? AND (? IS NULL OR a.portal = ?) ORDER BY a.id LIMIT ?",
-            (after_id, portal, portal, limit)).fetchall()
-        return [StoredPage(aid, key, url, pid, page_url, fetched, json.loads(headers or "{}"),
-                           self._decompress(encoding, body))
-                for aid, key, url, pid, page_url, fetched, headers, encoding, body in rows]
+        stored = []
+        for aid, key, url, pid, first_id, *page in self.conn.execute(
+                FIRST_PAGES_SQL, (after_id, portal, portal, limit)).fetchall():
+            later = self.conn.execute(LATER_PAGES_SQL, (aid, first_id)).fetchall()
+            pages = [self._raw_page(page)] + [self._raw_page(row[2:]) for row in later]
+            stored.append(StoredPage(aid, key, url, pid, pages))
+        return stored
+
+    def _raw_page(self, row: Sequence[Any]) -> RawPage:
+        url, fetched_at, status, headers, encoding, body = row
+        return RawPage(url=url, status=status, fetched_at=fetched_at,
+                       body=self._decompress(encoding, body),
+                       headers=json.loads(headers or "{}"))
 
     def _decompress(self, encoding: str | None, body: bytes) -> bytes:
         if encoding == "zstd":
@@ -527,8 +639,12 @@ class Archive:
     def portal_stats(self) -> list[dict[str, Any]]:
         """Per portal: articles, first/last published, runs, the last run and failure counts."""
         return list(self.db.query("""
-            WITH run_portals AS (
-                SELECT j.value AS portal, r.* FROM crawl_runs r, json_each(r.portals) j
+            WITH run_portals AS (  -- every portal of every run, with its own row if any
+                SELECT j.value AS portal, r.id AS run, r.started_at, p.ended_at, p.outcome,
+                       p.why, p.finish_reason, p.errors, p.dropped_total
+                FROM crawl_runs r JOIN json_each(r.portals) j
+                LEFT JOIN crawl_portal_runs p ON p.run = r.id AND p.portal = j.value
+                WHERE json_valid(r.portals)
             ), runs AS (
                 SELECT portal, count(*) AS runs, max(started_at) AS last_run,
                        sum(errors) AS errors, sum(dropped_total) AS dropped
@@ -537,7 +653,8 @@ class Archive:
                 SELECT * FROM (
                     SELECT portal, ended_at AS last_run_ended, errors AS last_run_errors,
                            dropped_total AS last_run_dropped, finish_reason AS last_run_finish,
-                           row_number() OVER (PARTITION BY portal ORDER BY id DESC) AS newest
+                           outcome AS last_run_outcome, why AS last_run_why,
+                           row_number() OVER (PARTITION BY portal ORDER BY run DESC) AS newest
                     FROM run_portals)
                 WHERE newest = 1
             ), counts AS (
@@ -548,7 +665,8 @@ class Archive:
             SELECT ids.portal, coalesce(counts.articles, 0) AS articles,
                    counts.first_published, counts.last_published,
                    coalesce(runs.runs, 0) AS runs, runs.last_run, last.last_run_ended,
-                   last.last_run_finish, coalesce(last.last_run_errors, 0) AS last_run_errors,
+                   last.last_run_finish, last.last_run_outcome, last.last_run_why,
+                   coalesce(last.last_run_errors, 0) AS last_run_errors,
                    coalesce(last.last_run_dropped, 0) AS last_run_dropped,
                    coalesce(runs.errors, 0) AS errors, coalesce(runs.dropped, 0) AS dropped
             FROM ids LEFT JOIN counts USING (portal) LEFT JOIN runs USING (portal)
@@ -559,7 +677,10 @@ class Archive:
 def _article_filter(portal: str | None, since: str | None, until: str | None
                     ) -> tuple[str, list[str]]:
     """The WHERE clause (on `articles`) of a portal and a range of publication days."""
-    after_until = (date.fromisoformat(until) + timedelta(days=1)).isoformat() if until else None
+    after_until = (date.fromisoformat(until) + timedelta(days=1)).isoformat() if (
+        until and until < date.max.isoformat()) else None
+    if until and after_until is None:
+        since = since or "0"  # the last day there is: no end, but a publication date
     where, params = [], []
     for clause, value in (("portal = ?", portal), ("published >= ?", since),
                           ("published < ?", after_until)):

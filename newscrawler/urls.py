@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-from newscrawler.portals import Portal, PortalError, portal_for_url, string_list
+from newscrawler.portals import Portal, PortalError, owning_domain, portal_for_url, string_list
 
 TRACKING_PARAMS = (
     "utm_*", "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid",
@@ -53,7 +53,7 @@ class UrlRules:
     trailing_slash: str = "strip"
 
     def owns(self, host: str) -> bool:
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return owning_domain(host, self.domains) is not None
 
 
 def _home(portal: Portal) -> tuple[str | None, str]:

@@ -34,6 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParserExce
 from warcio.warcwriter import WARCWriter
 
 from newscrawler import __version__
+from newscrawler.errors import NewscrawlerError
 from newscrawler.items import RawPage
 
 __all__ = ["Skip", "WarcError", "WarcReader", "warc_files", "WarcExport"]
@@ -50,8 +51,10 @@ READ_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, zlib.error, E
 Screen = Callable[[str, StatusAndHeaders], "str | None"]
 
 
-class WarcError(ValueError):
+class WarcError(NewscrawlerError):
     """A WARC path that cannot be read at all (missing, not a WARC file)."""
+
+    reason = "bad_warc"
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ from typing import TextIO
 
 from warcio.statusandheaders import StatusAndHeaders
 
-from newscrawler.extract import ExtractError, extract
 from newscrawler.items import Article, RawPage
-from newscrawler.portals import Portal, get_portal, load_portals, portal_for_url
+from newscrawler.page import Drop, process_page, request_key
+from newscrawler.portals import get_portal, load_portals, portal_for_url
 from newscrawler.storage import Archive, db_path
-from newscrawler.urls import canonical_url, clean_url, home_origin
+from newscrawler.urls import home_origin
 from newscrawler.warc import Skip, WarcError, WarcReader, warc_files
 
 logger = logging.getLogger(__name__)
@@ -46,15 +46,6 @@ OUTCOMES = ("new", "updated", "unchanged")
 FAULTS = ("truncated", "bad_gzip_member", "bad_record", "revisit_unresolved", "extract_error")
 
 
-@dataclass(frozen=True)
-class Drop:
-    """A page not kept as an article, and why."""
-
-    reason: str
-    url: str
-    detail: str = ""
-
-
 @dataclass
 class Job:
     """One article's page(s) for a worker: what the crawl would have fetched for it."""
@@ -62,23 +53,6 @@ class Job:
     request_url: str
     portal: str | None
     pages: list[RawPage]
-
-
-def process_page(pages: list[RawPage], *, request_url: str, portal: Portal | None
-                 ) -> Article | Drop:
-    """Adapter to the one path until `newscrawler.page.process_page` lands on main."""
-    first = pages[0]
-    try:
-        article = extract(b"".join(p.body for p in pages[:1]), request_url, portal=portal,
-                          content_type=first.headers.get("Content-Type"))
-    except ExtractError as exc:
-        return Drop("not_html", request_url, str(exc))
-    if article.drop_reason:
-        return Drop(article.drop_reason, request_url)
-    article.crawled_at = first.fetched_at
-    article.url = canonical_url(request_url, portal) if portal else clean_url(request_url)
-    article.canonical_url = canonical_url(article.canonical_url or article.url)
-    return article
 
 
 def read_jobs(jobs: list[Job]) -> list[Article | Drop]:
@@ -93,7 +67,9 @@ def read_jobs(jobs: list[Job]) -> list[Article | Drop]:
             logger.exception("extracting %s failed", job.request_url)
             result = Drop("extract_error", job.request_url, repr(exc))
         if isinstance(result, Article):
-            result.page = None
+            result.pages = []
+        else:
+            result = Drop(result.reason, result.url, result.detail)  # without what was read
         results.append(result)
     return results
 
@@ -211,7 +187,7 @@ class Ingest:
         portal = portal_for_url(request_url)
         if portal is None:
             return None if self.filters.any_host else "other_host"
-        if not portal.is_article_url(canonical_url(request_url, portal)):
+        if not portal.is_article_url(request_key(request_url, portal)):
             return "not_article"
         return None
 
@@ -226,7 +202,7 @@ class Ingest:
                 continue
             request_url = self.filters.request_url(item.url)
             portal = portal_for_url(request_url)
-            page_key = canonical_url(request_url, portal) if portal else clean_url(request_url)
+            page_key = request_key(request_url, portal)
             if current and page_key == key and all(p.url != item.url for p in current.pages):
                 current.pages.append(item)
                 continue
@@ -287,7 +263,7 @@ class Ingest:
         if self.archive.has_page(key, first.url, first.fetched_at):
             self.tally.skipped["already_stored"] += 1
             return
-        article.page = first
+        article.pages = pages
         self.tally.stored[self.archive.store(article)] += 1
 
 

@@ -3,8 +3,8 @@ text, read by the real `extract`, with the raw page attached. Deterministic by n
 
 from __future__ import annotations
 
-from newscrawler.extract import extract
 from newscrawler.items import Article, RawPage
+from newscrawler.page import extract
 
 PLACES = ["Demak", "Lebak", "Kupang", "Ternate", "Sorong", "Garut", "Jember", "Palu"]
 GROUPS = ["nelayan", "petani garam", "pedagang pasar", "guru honorer", "perajin bambu"]
@@ -18,11 +18,11 @@ SENTENCES = [
     "Warga {place} berharap janji tersebut benar ditepati karena kebutuhan sekolah anak mereka "
     "semakin besar menjelang tahun ajaran baru.",
 ]
-HTTP_DATE = "Tue, 02 Mar 2021 05:00:00 GMT"
+HTTP_DATE = "Wed, 31 Mar 2021 05:00:00 GMT"  # after every sample is published
 
 
 def article_url(n: int, portal_domain: str = "www.aksi.id") -> str:
-    return f"https://{portal_domain}/nasional/kabar-warga-{PLACES[n % len(PLACES)].lower()}-{n}/"
+    return f"https://{portal_domain}/nasional/kabar-warga-{PLACES[n % len(PLACES)].lower()}-{n}"
 
 
 def article_html(n: int, version: int = 0) -> str:
@@ -52,9 +52,9 @@ def sample_article(n: int, version: int = 0, fetched_at: str = "2021-03-02T05:00
     url = article_url(n)
     html = article_html(n, version).encode()
     article = extract(html, url)
-    assert not getattr(article, "drop_reason", None), "a sample must read as an article"
+    assert isinstance(article, Article), "a sample must read as an article"
     article.crawled_at = fetched_at
-    article.page = RawPage(url=url, status=200, fetched_at=fetched_at, body=html,
-                           headers={"Content-Type": "text/html; charset=utf-8",
-                                    "Date": HTTP_DATE})
+    article.pages = [RawPage(url=url, status=200, fetched_at=fetched_at, body=html,
+                             headers={"Content-Type": "text/html; charset=utf-8",
+                                      "Date": HTTP_DATE})]
     return article

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.archive_commands import continues_on_next_page, write_jsonl
+from newscrawler.archive_commands import reextract_one, write_jsonl
 from newscrawler.cli import main
-from newscrawler.extract import finish
-from newscrawler.items import Article
-from newscrawler.portals import portal_from_dict
-from newscrawler.storage import Archive, StoredPage
+from newscrawler.items import Article, RawPage
+from newscrawler.page import finish
+from newscrawler.storage import Archive
 
 from .archive_samples import article_html, article_url, sample_article
 from .test_storage import build_v1_archive
@@ -49,7 +48,7 @@ def stored_by_older_code(db: Path) -> None:
         undated.published = undated.published_source = None
         archive.store(undated)
         listing = sample_article(4)
-        listing.page.body = b"<html><body><h1>Indeks Berita</h1><a href='/a'>a</a></body></html>"
+        listing.pages[0].body = b"<html><body><h1>Indeks Berita</h1><a href='/a'>a</a></body></html>"
         archive.store(listing)
 
 
@@ -87,20 +86,26 @@ def test_reextract_of_one_portal_leaves_the_others(db: Path,
     code, out, _ = run(capsys, "reextract", "--portal", "inews", "--db", str(db))
     assert (code, out.strip()) == (0, "reextracted 0 articles: no stored pages")
     code, _, err = run(capsys, "reextract", "--portal", "tidak-ada", "--db", str(db))
-    assert (code, err.strip()) == (1, "newscrawler: no portal description with id 'tidak-ada'")
+    assert code == 1 and err.startswith("newscrawler: no portal description with id 'tidak-ada'")
 
 
-def test_a_first_page_of_a_paginated_article_is_not_reextracted_alone() -> None:
-    portal = portal_from_dict({"id": "paged", "name": "Paged", "domains": ["paged.id"],
-                               "multipage": {"next_page": "a.next-page::attr(href)"}})
-    html = article_html(1)
-    stored = StoredPage(1, article_url(1), article_url(1), "paged", article_url(1), "2021", {},
-                        html.replace("</article>", "<a class='next-page' href='?p=2'>2</a>"
-                                     "</article>").encode())
-    assert continues_on_next_page(stored, portal)
-    stored.body = html.encode()
-    assert not continues_on_next_page(stored, portal)
-    assert not continues_on_next_page(stored, None)
+def test_a_paginated_article_is_reextracted_whole(db: Path) -> None:
+    """Every page of a paginated article is kept; reextract reads them all again, in order."""
+    article = sample_article(5)
+    second = article_html(6).replace("Nomor 6", "Nomor 5").replace(
+        "Dinas setempat", "Pada halaman kedua, dinas setempat").encode()
+    article.pages.append(RawPage(url=article_url(5) + "?page=2", status=200,
+                                 fetched_at=article.pages[0].fetched_at, body=second))
+    with Archive(db) as archive:
+        archive.store(article)  # the body of page 1 alone, as an older crawl stored it
+    with Archive(db) as archive:
+        [stored] = archive.latest_pages()
+        assert [p.url for p in stored.pages] == [article_url(5), article_url(5) + "?page=2"]
+        assert reextract_one(archive, stored) == "revised"
+        archive.flush()
+        body = archive.article(article_url(5))["body"]
+    assert body.startswith(article.body.split("\n\n")[0])
+    assert "Pada halaman kedua, dinas setempat" in body
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -191,7 +196,7 @@ def test_export_memory_stays_flat_however_large_the_archive(db: Path) -> None:
 def test_stats_per_portal(three_articles: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with Archive(three_articles) as archive:
         done = archive.begin_run(["aksi"], spider="aksi")
-        archive.end_run(done, {"response_received_count": 9, "log_count/ERROR": 2,
+        archive.end_run(done, {"response_received_count": 9, "newscrawler/errors/http_404": 2,
                                "newscrawler/dropped/no_body": 3, "finish_reason": "finished"})
         archive.begin_run(["aksi"], spider="aksi")  # died: never ended
 

@@ -90,6 +90,15 @@ def test_table_search_and_the_search_query_with_snippets(datasette: str) -> None
         "canonical_url"] == article_url(1)  # a quoted phrase, escaped for FTS5 by datasette
 
 
+@pytest.mark.parametrize("query", [{}, {"q": ""}, {"q": '"'}, {"q": "  "}])
+def test_search_without_words_answers_with_the_latest_articles(datasette: str,
+                                                                query: dict[str, str]) -> None:
+    latest = get(datasette, "search.json", _shape="array", **query)
+    assert latest and not any(row["matched"] for row in latest)
+    published = [row["published"] for row in latest]
+    assert published == sorted(published, reverse=True)
+
+
 def test_facets_from_metadata(datasette: str, archive_db: Path) -> None:
     facets = get(datasette, "articles.json", _size="0")["facet_results"]
     assert set(facets) == {"portal", "section", "tags", "authors", "published_day"}
@@ -110,6 +119,8 @@ def test_canned_queries(datasette: str) -> None:
     latest = get(datasette, "latest_per_portal.json", _shape="array")
     assert {r["portal"] for r in latest} == {"aksi", "inews"}
     assert all(len([r for r in latest if r["portal"] == p]) <= 5 for p in ("aksi", "inews"))
+    recent = get(datasette, "articles_per_day.json", _shape="array")  # the archive's last 30 days
+    assert [r["day"] for r in recent] == ["2021-03-02"]  # not the calendar's: that is empty
     per_day = get(datasette, "articles_per_day.json", since="2020-01-01", _shape="array")
     assert {"day": "2020-11-26", "portal": "inews", "articles": 1} in per_day
     assert sum(r["articles"] for r in per_day) == len(get(
@@ -134,7 +145,17 @@ def test_linked_tables_show_labels(datasette: str) -> None:
 def test_every_canned_query_only_reads(datasette: str) -> None:
     with urllib.request.urlopen(f"{datasette}/news.json", timeout=10) as response:
         queries = json.loads(response.read())["queries"]
-    assert len(queries) == 7 and not any(q.get("write") for q in queries)
+    assert len(queries) == 10 and not any(q.get("write") for q in queries)
+
+
+def test_dashboard_queries(datasette: str) -> None:
+    health = get(datasette, "portal_health.json", _shape="array")
+    assert {(r["portal"], r["finish_reason"]) for r in health} == {
+        ("aksi", "finished"), ("inews", "finished")}
+    assert get(datasette, "top_tags.json", since="2020-11-01", until="2020-11-30",
+               _shape="array")[0]["articles"] == 1
+    assert get(datasette, "top_authors.json", _shape="array")[0] == {
+        "author": "Rina Lestari", "articles": 1}
 
 
 def test_a_published_copy_serves_with_immutable(archive_db: Path) -> None:

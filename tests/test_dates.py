@@ -18,7 +18,7 @@ from newscrawler.dates import JAKARTA, main_dates, parse_date, parse_http_date, 
 CORPUS = Path(__file__).parent / "data" / "dates_corpus.tsv"
 FAMILIES = (
     "portal", "dayname", "month", "numeric", "iso", "rfc822", "english",
-    "time", "zone", "noise", "relative", "invalid",
+    "time", "zone", "noise", "relative", "partial", "bounds", "invalid",
 )  # fmt: skip
 
 
@@ -80,7 +80,8 @@ def check(case: Case) -> None:
 def test_corpus_is_large_and_covers_every_family() -> None:
     assert len(ALL_CASES) >= 350
     assert {case.family for case in ALL_CASES} == set(FAMILIES)
-    assert all(case.now is not None for case in ALL_CASES if case.family == "relative")
+    assert all(case.now is not None for case in ALL_CASES
+               if case.family in ("relative", "partial"))
 
 
 @pytest.mark.parametrize("case", cases_of("portal"))
@@ -135,6 +136,16 @@ def test_label_noise_hijri_and_several_dates(case: Case) -> None:
 
 @pytest.mark.parametrize("case", cases_of("relative"))
 def test_relative_forms(case: Case) -> None:
+    check(case)
+
+
+@pytest.mark.parametrize("case", cases_of("partial"))
+def test_time_without_day_and_day_without_year(case: Case) -> None:
+    check(case)
+
+
+@pytest.mark.parametrize("case", cases_of("bounds"))
+def test_years_1900_to_2100_never_the_future_zero_width_ignored(case: Case) -> None:
     check(case)
 
 
@@ -244,6 +255,8 @@ def test_to_iso() -> None:
         (None, None),
         ("", None),
         ("not a date", None),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", None),  # no "now" to read "2 jam lalu" against
+        ("Mon, 01 Jan 1800 00:00:00 GMT", None),
     ],
 )
 def test_parse_http_date(header: str | bytes | None, expected: datetime | None) -> None:
@@ -276,3 +289,13 @@ def test_cli_reports_unreadable_text(capsys: pytest.CaptureFixture[str]) -> None
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == "cannot read a date from 'Baca juga'\n"
+
+
+def test_a_year_9999_now_never_overflows() -> None:
+    from newscrawler.extract.dating import resolve_dates
+    from newscrawler.items import Article
+
+    article = Article(url="https://kabar.example/a", date_candidates=[
+        ["published", "text", "2 jam yang lalu"], ["published", "meta", "9999-12-31T23:59:00Z"]])
+    resolve_dates(article, now=datetime(9999, 12, 31, 23, 59, tzinfo=timezone.utc))
+    assert article.published is None

@@ -11,7 +11,7 @@ from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
 
-from newscrawler.portals import get_portal, portal_from_dict
+from newscrawler.portals import PortalError, get_portal, portal_from_dict
 from newscrawler.spiders.loader import spider_class
 from newscrawler.spiders.portal import DateWindow, backfill_window, index_page_url
 
@@ -169,7 +169,7 @@ def test_a_regular_run_reads_today_and_yesterday_and_the_feeds():
 
 
 def test_index_template_errors_name_the_field():
-    with pytest.raises(ValueError, match="index_by_date"):
+    with pytest.raises(PortalError, match="index_by_date"):
         index_page_url("https://x.id/indeks/{tanggal}", date(2020, 11, 1))
 
 

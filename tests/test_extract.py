@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawler.extract import ExtractError, extract, why_not_article
+from newscrawler.items import Article
+from newscrawler.page import Drop, extract
 from newscrawler.portals import get_portal, portal_from_dict
 
 SITES = Path(__file__).parent / "sites"
@@ -17,6 +18,15 @@ DEMO = Path(__file__).parents[1] / "newscrawler" / "demo" / "site"
 
 def page(path: str) -> bytes:
     return (SITES / path).read_bytes()
+
+
+def read(html: bytes | str, url: str) -> tuple[Article, str | None]:
+    """What the one path read from a page, and why it is not kept (None: it is kept)."""
+    result = extract(html, url)
+    if isinstance(result, Drop):
+        assert result.article is not None, result
+        return result.article, result.reason
+    return result, None
 
 
 # -- WordPress-style sites: generic rules -------------------------------------------------------
@@ -59,14 +69,14 @@ WORDPRESS = {
 @pytest.mark.parametrize("name", WORDPRESS)
 def test_wordpress_themes(name: str) -> None:
     path, url, fields, (first, last), never = WORDPRESS[name]
-    article = extract(page(path), url)
+    article, reason = read(page(path), url)
     for field_name, expected in fields.items():
         assert getattr(article, field_name) == expected, field_name
     paragraphs = article.body.split("\n\n")
     assert paragraphs[0].startswith(first)
     assert paragraphs[-1].endswith(last)
     assert [n for n in never if n in article.body] == []
-    assert article.drop_reason is None
+    assert reason is None
 
 
 def test_the_demo_aksi_page_reads_like_the_seed() -> None:
@@ -181,8 +191,8 @@ BAD = {
 @pytest.mark.parametrize("path", BAD)
 def test_bad_input_is_an_honest_article_or_a_drop_with_a_reason(path: str) -> None:
     url, reason, start = BAD[path]
-    article = extract(page(path), url)
-    assert article.drop_reason == reason
+    article, dropped_for = read(page(path), url)
+    assert dropped_for == reason
     assert article.title
     if start:
         assert article.body.startswith(start)
@@ -204,17 +214,17 @@ def test_amp_page_keeps_its_metadata() -> None:
 
 
 @pytest.mark.parametrize("html", [b"", b"   \n", b"\x00\x01\x02binary\x00", b"just text, no markup"])
-def test_not_html_raises_extract_error(html: bytes) -> None:
-    with pytest.raises(ExtractError):
-        extract(html, "https://kabar.example/a-b-c")
+def test_not_html_is_a_drop(html: bytes) -> None:
+    result = extract(html, "https://kabar.example/a-b-c")
+    assert isinstance(result, Drop) and result.reason == "not_html" and result.article is None
 
 
 def test_any_cut_of_a_page_is_read_without_an_exception() -> None:
     """Truncated downloads, cut anywhere: an article or a drop, never a crash."""
     html = page("aksi.id/nasional/nelayan-kendari-panen-ikan-cakalang.html")
     for end in range(200, len(html), 97):
-        article = extract(html[:end], "https://www.aksi.id/nasional/nelayan-kendari/")
-        assert article.drop_reason in (None, "no_title", "no_body", "body_too_short")
+        _, reason = read(html[:end], "https://www.aksi.id/nasional/nelayan-kendari/")
+        assert reason in (None, "no_title", "no_body", "body_too_short")
 
 
 @pytest.mark.parametrize("html", [
@@ -225,8 +235,9 @@ def test_any_cut_of_a_page_is_read_without_an_exception() -> None:
     "<?xml version='1.0' encoding='utf-8'?><html><body><h1>Judul</h1><p>isi</p></body></html>",
 ])
 def test_pathological_pages_do_not_raise(html: str) -> None:
-    article = extract(html, "https://kabar.example/a-b-c")
-    assert why_not_article(article) == article.drop_reason
+    result = extract(html, "https://kabar.example/a-b-c")
+    assert isinstance(result, Article) or result.reason in ("no_title", "no_body",
+                                                            "body_too_short")
 
 
 def test_described_portal_is_found_by_its_domain() -> None:

@@ -73,8 +73,8 @@ def stored(db: Path, url: str, published: datetime | None, etag: str | None) -> 
     article = Article(url=url, canonical_url=url, portal="aksi", title="Judul", body="Isi",
                       published=published.isoformat() if published else None,
                       content_hash="h-" + url)
-    article.page = RawPage(url=url, status=200, fetched_at=datetime.now(timezone.utc).isoformat(),
-                           body=b"<html></html>", headers={"ETag": etag} if etag else {})
+    article.pages = [RawPage(url=url, status=200, fetched_at=datetime.now(timezone.utc).isoformat(),
+                           body=b"<html></html>", headers={"ETag": etag} if etag else {})]
     with Archive(db) as archive:
         archive.store(article)
 

@@ -64,19 +64,19 @@ def story_article(number: int) -> Article:
                       portal="aksi", title=f"Berita nomor {number}",
                       body="Warga desa bergotong royong membersihkan saluran air.",
                       authors=["Sekar Ayu"], content_hash=f"hash{number}")
-    article.page = RawPage(url=article.url, status=200, fetched_at="2020-11-25T01:00:00+00:00",
+    article.pages = [RawPage(url=article.url, status=200, fetched_at="2020-11-25T01:00:00+00:00",
                            body=f"<html>Berita {number} \xe9</html>".encode("cp1252"),
-                           headers={"ETag": f'"{number}"'})
+                           headers={"ETag": f'"{number}"'})]
     return article
 
 
 def test_items_travel_as_json_with_the_raw_page():
     article = story_article(1)
     data = article_to_json(article)
-    assert json.loads(data)["page"]["body"]  # base64 text, readable by any Redis client
+    assert json.loads(data)["pages"][0]["body"]  # base64 text, readable by any Redis client
     back = article_from_json(data)
     assert back.to_dict() == article.to_dict()
-    assert back.page == article.page
+    assert back.pages == article.pages
     with pytest.raises(ValueError, match="not a queued article"):
         article_from_json(b'{"title": "no url"}')
     with pytest.raises(ValueError):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from newscrawler.demo import SITE
-from newscrawler.extract import extract
+from newscrawler.items import Article
+from newscrawler.page import extract
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_f4fc4e1a844fc0b4.txt"
 PAGE = SITE / "aksi.id/internasional/tentara-azerbaijan-masuki-kalbajar-distrik-kedua-di-karabakh.html"
@@ -28,8 +29,10 @@ def seed_paragraphs() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def article():
-    return extract(PAGE.read_bytes(), URL)
+def article() -> Article:
+    result = extract(PAGE.read_bytes(), URL)
+    assert isinstance(result, Article), f"the seed page must be kept as an article: {result}"
+    return result
 
 
 def test_headline_is_the_h1_without_site_suffix(article):
@@ -68,4 +71,3 @@ def test_tags_section_authors_credit(article):
     assert article.authors == ["Redaksi Aksi"]
     assert article.credit == "iNews.id"
     assert article.portal == "aksi"
-    assert article.drop_reason is None

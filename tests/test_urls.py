@@ -106,11 +106,10 @@ def test_broken_url_is_returned_as_given():
     assert canonical_url("http://[::1/berita") == "http://[::1/berita"
 
 
-def test_dedupe_stage_stores_the_canonical_form():
-    """The archive's key is the crawler's lookup key, whatever the page's canonical link says."""
+def test_dedupe_stage_drops_a_second_article_with_the_same_key():
     stage = DedupePipeline(get_crawler())
-    first = Article(url=AKSI, canonical_url=AKSI + "/?utm_source=rss", content_hash="a")
-    assert stage.process_item(first).canonical_url == AKSI
+    assert stage.process_item(Article(url=AKSI, canonical_url=AKSI, content_hash="a"))
     with pytest.raises(DropItem, match="duplicate_url"):
-        stage.process_item(Article(url="https://m.aksi.id/nasional/petani-kopi-panen-raya/amp",
-                                   content_hash="b"))
+        stage.process_item(Article(url=AKSI + "/amp", canonical_url=AKSI, content_hash="b"))
+    with pytest.raises(DropItem, match="duplicate_content"):
+        stage.process_item(Article(url=AKSI + "-2", canonical_url=AKSI + "-2", content_hash="a"))

@@ -36,8 +36,8 @@ FIRST, SECOND, THIRD = PAGES
 LISTING = "https://www.aksi.id/category/nasional/"
 OTHER_HOST = "https://berita.example.org/nasional/petani-kopi-temanggung-panen-raya-di-tengah-hujan"
 HTML = [("Content-Type", "text/html; charset=UTF-8"),
-        ("Date", "Tue, 24 Nov 2020 05:00:00 GMT")]
-DATE = "2020-11-24T05:00:00Z"
+        ("Date", "Wed, 03 Mar 2021 05:00:00 GMT")]
+DATE = "2021-03-03T05:00:00Z"  # after the three were published
 
 
 @dataclass
@@ -139,12 +139,12 @@ def test_reads_articles_gzip_per_record_and_uncompressed(tmp_path: Path, suffix:
     first = stored[FIRST]
     assert first["title"].startswith("Petani Kopi Temanggung")
     assert first["published"] == "2020-11-24T10:10:00+07:00"
-    assert first["crawled_at"] == "2020-11-24T05:00:00+00:00"  # the record's WARC-Date
+    assert first["crawled_at"] == "2021-03-03T05:00:00+00:00"  # the record's WARC-Date
     assert "Temanggung" in first["body"]
     pages = sqlite3.connect(tmp_path / "news.db").execute(
         "SELECT url, fetched_at, status, headers FROM pages ORDER BY id").fetchall()
-    assert pages[0][:3] == (FIRST, "2020-11-24T05:00:00+00:00", 200)
-    assert '"Date": "Tue, 24 Nov 2020 05:00:00 GMT"' in pages[0][3]
+    assert pages[0][:3] == (FIRST, "2021-03-03T05:00:00+00:00", 200)
+    assert '"Date": "Wed, 03 Mar 2021 05:00:00 GMT"' in pages[0][3]
 
 
 def test_second_run_over_the_same_files_adds_nothing(tmp_path: Path) -> None:
@@ -158,14 +158,14 @@ def test_second_run_over_the_same_files_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_revisit_is_resolved_to_the_response_it_repeats(tmp_path: Path, suffix: str) -> None:
-    later = "2020-11-25T05:00:00Z"
+    later = "2021-03-04T05:00:00Z"
     warc = write_warc(tmp_path / f"a.{suffix}", [
         Record(FIRST, page(FIRST)), Record(FIRST, kind="revisit", date=later)])
     tally = ingest(tmp_path / "news.db", warc)
     assert (tally.stored["new"], tally.stored["unchanged"]) == (1, 1)
     fetches = sqlite3.connect(tmp_path / "news.db").execute(
         "SELECT fetched_at, length(body) > 0 FROM pages ORDER BY id").fetchall()
-    assert fetches == [("2020-11-24T05:00:00+00:00", 1), ("2020-11-25T05:00:00+00:00", 1)]
+    assert fetches == [("2021-03-03T05:00:00+00:00", 1), ("2021-03-04T05:00:00+00:00", 1)]
 
 
 def test_revisit_of_a_record_not_at_hand_is_a_counted_skip(tmp_path: Path) -> None:

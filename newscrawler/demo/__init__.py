@@ -10,6 +10,10 @@ from newscrawler.demo.server import serve
 from newscrawler.runner import CrawlReport, run_crawls
 
 SITE = Path(__file__).with_name("site")
+# Its own archive: the demo's made-up articles have real portals' URLs, and must never be
+# mixed with crawled news. Its own folder, so the file keeps the name datasette's configuration
+# is written for (`newscrawler serve --db data/demo/news.db`).
+DEMO_DB = Path("data") / "demo" / "news.db"
 DEMO_PORTALS = {"aksi": "aksi.id", "inews": "inews.id"}
 DEMO_SETTINGS = {
     "DOWNLOAD_DELAY": 0,

@@ -7,26 +7,47 @@ a related headline standing alone in the body can be told from a sentence.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
-from cssselect import HTMLTranslator
 from lxml import etree
-from w3lib.encoding import html_to_unicode
+from parsel.csstranslator import HTMLTranslator
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
+from newscrawler.errors import NewscrawlerError
 
 BLOCK_TAGS = frozenset(
     "p div section article main header footer h1 h2 h3 h4 h5 h6 li ul ol dl dt dd blockquote "
     "table thead tbody tr td th pre figure figcaption address center hr br details summary "
     "caption form fieldset".split()
 )
-_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+# huge_tree: no 10 MB cap on a text node or attribute (an inline data: image), nesting to 2048.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                           huge_tree=True)
 _STRING = etree.XPath("string()")
+# The one CSS compiler: parsel's (portal selectors may use `::text` and `::attr(name)`).
+_TRANSLATOR = HTMLTranslator()
 Element = etree._Element
 _BINARY_SNIFF = 2048
+_BINARY_BYTES = [bytes([b]) for b in (*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20))]
+_BINARY_SHARE = 0.1
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+MAX_ATTRIBUTES = 1000
+_LONG_TAG = re.compile(r"<[a-zA-Z][^<>]{4000,}")  # 1000 attributes take 4000 characters
+_ATTRIBUTE = re.compile(r"""\s[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
+MAX_DEPTH = 200  # levels of elements kept; Python's recursion limit is 1000
+_TOO_DEEP = etree.XPath("/".join(["*"] * MAX_DEPTH))
+_TOO_DEEP_BELOW = etree.XPath("boolean(" + "/".join(["*"] * 50) + ")")
+_WRAPPER_TAGS = ("div", "font", "span", "center", "section", "article", "main", "blockquote",
+                 "b", "i", "u", "small", "big", "strong", "em")
+_WRAPPER_TAG = re.compile(rf"</?(?:{'|'.join(_WRAPPER_TAGS)})\b[^<>]*>", re.I)
 
 
-class ExtractError(ValueError):
+class ExtractError(NewscrawlerError):
     """The input is not an HTML page that can be read at all (empty, binary, unparsable)."""
+
+    reason = "not_html"
 
 
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -50,25 +71,72 @@ def normalize_space(text: str | None) -> str:
 
 
 def decode(html: bytes | str, content_type: str | None = None) -> str:
-    """Text of a page: BOM, then the HTTP header's charset, then UTF-8 when the bytes are valid
-    UTF-8, then <meta charset>, then Windows-1252. Valid UTF-8 wins over the page's own <meta>:
-    old templates declare iso-8859-1 over UTF-8 bytes ("KapanLagi.com\u00c2\u00ae"), and text in
-    another charset with non-ASCII bytes is almost never valid UTF-8."""
+    """Text of a page, in the order browsers decide it (a byte-order mark, then the HTTP
+    header's charset, then <meta charset>, then Windows-1252), with one exception: bytes that
+    are valid UTF-8 are read as UTF-8 whatever is declared. Old templates declare iso-8859-1
+    over UTF-8 bytes, servers say utf-16 or utf-8 for whatever they serve, and text in another
+    charset with non-ASCII bytes is almost never valid UTF-8: so no "CafÃ©" is ever stored."""
     if isinstance(html, str):
         return html
-    head = html[:_BINARY_SNIFF]
     if not html.strip():
         raise ExtractError("empty page")
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    bom_encoding, bom = read_bom(html)
+    if bom_encoding:
+        return html[len(bom):].decode(bom_encoding, "replace")
+    declared = http_content_type_encoding(content_type) or html_body_declared_encoding(html)
+    if declared and declared.startswith(("utf-16", "utf-32")) and b"\x00" in html[:_BINARY_SNIFF]:
+        text = _strict(html, declared)  # real UTF-16 without a BOM: its ASCII has NUL bytes
+        if text is not None:
+            return text
+    if _looks_binary(html[:_BINARY_SNIFF]):
         raise ExtractError("not an HTML page (binary content)")
-    if not (content_type and "charset" in content_type.lower()):
-        try:
-            return html.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-    # Not UTF-8 and nothing declared: what browsers assume, Windows-1252.
-    _, text = html_to_unicode(content_type, html, default_encoding="cp1252")
-    return text
+    text = _strict(html, "utf-8")
+    if text is not None:
+        return text
+    if declared and not declared.startswith(("utf-", "utf_")):
+        text = _strict(html, declared)
+        if text is not None:
+            return text
+    return html.decode("cp1252", "replace")  # what browsers assume with nothing that fits
+
+
+def _strict(html: bytes, encoding: str) -> str | None:
+    """The bytes decoded in `encoding`, or None when they are not valid in it."""
+    try:
+        return html.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Binary data rather than text: many control bytes, not the odd stray NUL a template
+    leaves (a browser shows such a page)."""
+    controls = sum(head.count(byte) for byte in _BINARY_BYTES)
+    return controls > len(head) * _BINARY_SHARE
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters an XML tree cannot hold (C0 controls other than tab,
+    CR and LF; U+FFFE/U+FFFF; lone surrogates). Vertical tabs and form feeds, which text
+    pasted from word processors carries, become spaces; the others go."""
+    if _NOT_XML.search(text) is None:
+        return text
+    return _NOT_XML.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+
+
+def _bound_attributes(text: str) -> str:
+    """Tags cut after their first MAX_ATTRIBUTES attributes: libxml2 is quadratic in the
+    attributes of one element (160k of them took 68 s), and a page needs only a few."""
+    if _LONG_TAG.search(text) is None:
+        return text
+    return _LONG_TAG.sub(_first_attributes, text)
+
+
+def _first_attributes(tag: re.Match[str]) -> str:
+    for count, attribute in enumerate(_ATTRIBUTE.finditer(tag.group()), 1):
+        if count == MAX_ATTRIBUTES:
+            return tag.group()[: attribute.end()]
+    return tag.group()
 
 
 def parse(html: bytes | str, content_type: str | None = None) -> Element:
@@ -76,13 +144,23 @@ def parse(html: bytes | str, content_type: str | None = None) -> Element:
 
     Plain lxml elements (no lxml.html element classes: their Python-level lookup costs on
     every element touched), comments dropped; the text handed over as UTF-8 so that a stale
-    <meta charset> in the page cannot undo the decoding above.
+    <meta charset> in the page cannot undo the decoding above. Nesting deeper than libxml2
+    allows (unclosed <div>s and <font>s) is flattened, so a browser's page is read whole.
     """
     text = decode(html, content_type)
     if not text.strip():
         raise ExtractError("empty page")
     if "<" not in text[:_BINARY_SNIFF * 4]:
         raise ExtractError("not an HTML page (no markup)")
+    text = _bound_attributes(xml_safe(text))
+    root = _parse_text(text)
+    if any("Excessive depth" in error.message for error in _PARSER.error_log):
+        root = _parse_text(_WRAPPER_TAG.sub("", text))
+    _flatten_deep(root)
+    return root
+
+
+def _parse_text(text: str) -> Element:
     try:
         root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
@@ -90,6 +168,16 @@ def parse(html: bytes | str, content_type: str | None = None) -> Element:
     if root is None:
         raise ExtractError("unparsable HTML: no document element")
     return root
+
+
+def _flatten_deep(root: Element) -> None:
+    """Elements nested deeper than MAX_DEPTH merged into their ancestor at that depth (text
+    and order kept), so that no walk over the tree recurses past Python's limit."""
+    for deep in _TOO_DEEP(root):
+        etree.strip_tags(deep, *_WRAPPER_TAGS)
+        if _TOO_DEEP_BELOW(deep):
+            etree.strip_elements(deep, "script", "style", with_tail=False)
+            etree.strip_tags(deep, "*")
 
 
 @cache
@@ -100,8 +188,7 @@ def css_xpath(
     With prefix "self::" it tells whether an element itself matches one of them."""
     if not selectors:
         return None
-    translator = HTMLTranslator()
-    expressions = [translator.css_to_xpath(s, prefix=prefix) for s in selectors]
+    expressions = [_TRANSLATOR.css_to_xpath(s, prefix=prefix) for s in selectors]
     return etree.XPath(" | ".join(expressions))
 
 

@@ -186,7 +186,9 @@ class _Vote:
         return found
 
     def final_score(self, el: Element) -> float:
-        return self.scores[el] * (1 - self.link_density(el))
+        """The vote's score less link text; 0 for an element no paragraph reached (a card
+        grid's common ancestor sits more than VOTE_LEVELS above its paragraphs)."""
+        return self.scores.get(el, 0.0) * (1 - self.link_density(el))
 
 
 def _siblings_with_prose(top: Element, vote: _Vote) -> list[Element]:

@@ -21,6 +21,7 @@ ARTICLE_TYPES = frozenset(
      "OpinionNewsArticle", "ReviewNewsArticle", "BackgroundNewsArticle", "LiveBlogPosting"}
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_JSONLD_DEPTH = 20
 
 PUBLISHED_META = (
     "article:published_time", "og:article:published_time", "published_time", "pubdate",
@@ -70,30 +71,44 @@ def read_meta(root: Element) -> dict[str, list[str]]:
 
 
 def _load_json(text: str) -> Any:
+    """The block's JSON; ValueError when it is malformed or nested too deep to decode."""
     try:
-        return json.loads(text, strict=False)
+        return _decode_json(text)
     except ValueError:
         cleaned = _CONTROL_CHARS.sub(" ", text).strip().rstrip(";")
-        return json.loads(cleaned, strict=False)
+        return _decode_json(cleaned)
 
 
-def _objects(data: Any) -> list[dict[str, Any]]:
-    """Every schema.org object in a JSON-LD block, @graph and lists flattened."""
+def _decode_json(text: str) -> Any:
+    try:
+        return json.loads(text, strict=False)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+
+
+def _objects(data: Any, depth: int = 0) -> list[dict[str, Any]]:
+    """Every schema.org object in a JSON-LD block, @graph and lists flattened (to a bounded
+    depth: real pages nest a few levels, a hostile one a thousand)."""
+    if depth > MAX_JSONLD_DEPTH:
+        return []
     if isinstance(data, list):
-        return [o for item in data for o in _objects(item)]
+        return [o for item in data for o in _objects(item, depth + 1)]
     if not isinstance(data, dict):
         return []
     found = [data]
     if "@graph" in data:
-        found += _objects(data["@graph"])
+        found += _objects(data["@graph"], depth + 1)
     if isinstance(data.get("mainEntity"), dict):
-        found += _objects(data["mainEntity"])
+        found += _objects(data["mainEntity"], depth + 1)
     return found
 
 
 def _types(obj: dict[str, Any]) -> set[str]:
-    kind = obj.get("@type", ())
-    return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)}
+    """The object's @type names; a null, a number or an object there names no type."""
+    kind = obj.get("@type")
+    if isinstance(kind, str):
+        return {kind}
+    return {k for k in kind if isinstance(k, str)} if isinstance(kind, list) else set()
 
 
 def read_jsonld(root: Element) -> dict[str, Any]:

@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from functools import cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
-from parsel.csstranslator import HTMLTranslator
 
+from newscrawler.addresses import join_url
 from newscrawler.boilerplate import Rules, rules_for
 from newscrawler.extract import generic
 from newscrawler.extract.document import (
@@ -72,14 +71,12 @@ HEADER_LINES = 8
 HIDDEN_PROBE = 80
 HEADER_LINE_WORDS = 15
 URL_DATE = re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)")
-_TRANSLATOR = HTMLTranslator()
 
 # -- selector helpers ---------------------------------------------------------------------------
 
-@cache
 def compiled_css(css: str) -> etree.XPath:
-    """A parsel-style CSS selector (`::text`, `::attr(name)` allowed) compiled once to XPath."""
-    return etree.XPath(_TRANSLATOR.css_to_xpath(css))
+    """A parsel-style CSS selector (`::text`, `::attr(name)` allowed), compiled once."""
+    return css_xpath((css,))
 
 
 def _texts(root: Element, css: str) -> list[str]:
@@ -280,7 +277,7 @@ def _date_candidates(
     date_line = hints.date_line(place) if hints else None
     if date_line:
         found.append(["published", "text", date_line])
-    match = URL_DATE.search(urlsplit(url).path)
+    match = URL_DATE.search(_path(url))
     if match:
         year, month, day = match.groups()
         found.append(["published", "url", f"{year}-{int(month):02d}-{int(day):02d}"])
@@ -296,10 +293,13 @@ def _images(container: Element | None, meta: Metadata, url: str) -> list[dict]:
         figure = next((a for a in img.iterancestors("figure")), None)
         caption_el = figure.find(".//figcaption") if figure is not None else None
         caption = element_text(caption_el) if caption_el is not None else img.get("alt")
-        images.append({"url": urljoin(url, src), "caption": normalize_space(caption) or None})
+        src_url = join_url(url, src)
+        if src_url:
+            images.append({"url": src_url, "caption": normalize_space(caption) or None})
     og_image = meta.first(("og:image", "twitter:image"))
-    if og_image and not any(i["url"] == urljoin(url, og_image) for i in images):
-        images.insert(0, {"url": urljoin(url, og_image), "caption": None})
+    og_url = join_url(url, og_image) if og_image else None
+    if og_url and not any(i["url"] == og_url for i in images):
+        images.insert(0, {"url": og_url, "caption": None})
     return images
 
 
@@ -308,11 +308,22 @@ def _canonical(root: Element, meta: Metadata, url: str) -> str:
     candidate = link.get("href") if link is not None else meta.first(("og:url",))
     if not candidate:
         return url
-    canonical = urljoin(url, candidate.strip()).split("#", 1)[0]
+    canonical = join_url(url, candidate.strip())
+    if canonical is None:  # "http://[x": a template placeholder, not an address
+        return url
+    canonical = canonical.split("#", 1)[0]
     # A canonical pointing at the home page is a template bug, not this article's address.
-    if urlsplit(canonical).path in ("", "/") and urlsplit(url).path not in ("", "/"):
+    if _path(canonical) in ("", "/") and _path(url) not in ("", "/"):
         return url
     return canonical
+
+
+def _path(url: str) -> str:
+    """The URL's path; "" for a URL that does not parse."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
 
 
 # -- body ---------------------------------------------------------------------------------------

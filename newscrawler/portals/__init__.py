@@ -7,16 +7,21 @@ title and a body wins, so archives of old pages keep parsing after a portal rede
 
 from __future__ import annotations
 
+import difflib
 import importlib.resources
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import yaml
+
+from newscrawler.addresses import url_host
+from newscrawler.errors import NewscrawlerError
 
 # A package resource, so descriptions load from a zipped egg too (scrapyd deploys one).
 PORTALS_DIR = importlib.resources.files(__name__)
@@ -31,7 +36,7 @@ SELECTOR_FIELDS = (
 )
 
 
-class PortalError(ValueError):
+class PortalError(NewscrawlerError):
     """A description that cannot be used as written."""
 
 
@@ -107,8 +112,7 @@ class Portal:
         return ZoneInfo(self.timezone)
 
     def owns(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return owning_domain(url_host(url), self.domains) is not None
 
     def is_article_url(self, url: str) -> bool:
         """True when the URL looks like one of this portal's articles (by its description)."""
@@ -195,42 +199,107 @@ def portal_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Portal:
     )
 
 
+def yaml_line(text: str, message: str, file_name: str) -> int | None:
+    """The line of the top-level field an error message names ("x.yaml.discovery...: ...")."""
+    field_name = re.match(rf"{re.escape(file_name)}\.(\w+)", message)
+    if not field_name:
+        return None
+    node = yaml.compose(text)
+    for key, _ in getattr(node, "value", ()):
+        if getattr(key, "value", None) == field_name.group(1):
+            return key.start_mark.line + 1
+    return None
+
+
 def load_portal_file(path: Path) -> Portal:
+    """One description; its errors name the file and, where they can, the line."""
+    text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PortalError(f"{path.name}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path.name} line {mark.line + 1}" if mark else path.name
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, started = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and started:
+            problem += f" ({context} on line {started.line + 1})"
+        raise PortalError(f"{where}: not valid YAML: {problem}") from None
     if not isinstance(raw, dict):
-        raise PortalError(f"{path.name}: a description is a mapping of fields")
-    portal = portal_from_dict(raw, path.name)
+        raise PortalError(f"{path.name} line 1: a description is a mapping of fields")
+    try:
+        portal = portal_from_dict(raw, path.name)
+    except PortalError as exc:
+        line = yaml_line(text, str(exc), path.name)
+        field_error = str(exc).removeprefix(f"{path.name}.")
+        raise PortalError(f"{path.name} line {line}: {field_error}" if line else str(exc)
+                          ) from None
     if portal.id != path.name.removesuffix(".yaml"):
         raise PortalError(f"{path.name}: id {portal.id!r} must match the file name")
     return portal
 
 
+def portals_dir() -> Path:
+    """Where descriptions are read: $NEWSCRAWLER_PORTALS_DIR, else the bundled ones."""
+    chosen = os.environ.get("NEWSCRAWLER_PORTALS_DIR")
+    return Path(chosen) if chosen else PORTALS_DIR
+
+
 @cache
-def load_portals(directory: Path = PORTALS_DIR) -> dict[str, Portal]:
-    """All descriptions in `directory`, by id (cached: the files are read once per process)."""
-    files = sorted((f for f in directory.iterdir() if f.name.endswith(".yaml")),
-                   key=lambda f: f.name)
-    return {p.id: p for p in map(load_portal_file, files)}
+def read_portals(directory: Path) -> tuple[dict[str, Portal], dict[str, PortalError]]:
+    """The descriptions in `directory` by id, and the broken ones' errors by file stem: one
+    broken file is reported (once per process) and the other portals still load."""
+    portals: dict[str, Portal] = {}
+    broken: dict[str, PortalError] = {}
+    for path in sorted((f for f in directory.iterdir() if f.name.endswith(".yaml")),
+                       key=lambda f: f.name):
+        try:
+            portal = load_portal_file(path)
+        except (PortalError, OSError, UnicodeDecodeError) as exc:
+            error = exc if isinstance(exc, PortalError) else PortalError(f"{path.name}: {exc}")
+            broken[path.name.removesuffix(".yaml")] = error
+            continue
+        portals[portal.id] = portal
+    return portals, broken
+
+
+def load_portals(directory: Path | None = None) -> dict[str, Portal]:
+    """All readable descriptions, by id (read once per process)."""
+    return read_portals(directory or portals_dir())[0]
+
+
+def broken_portals(directory: Path | None = None) -> dict[str, PortalError]:
+    """Descriptions that could not be read, by id (file stem): what is wrong and where."""
+    return read_portals(directory or portals_dir())[1]
 
 
 def get_portal(portal_id: str) -> Portal:
-    try:
-        return load_portals()[portal_id]
-    except KeyError:
-        raise PortalError(f"no portal description with id {portal_id!r}") from None
+    """The description of `portal_id`, or an error that says why not (broken, or unknown,
+    with the closest id)."""
+    portals = load_portals()
+    if portal_id in portals:
+        return portals[portal_id]
+    broken = broken_portals()
+    if portal_id in broken:
+        raise broken[portal_id]
+    close = difflib.get_close_matches(portal_id, portals, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    raise PortalError(f"no portal description with id {portal_id!r}{hint}; "
+                      "`newscrawler portals` lists them")
+
+
+def owning_domain(host: str, domains: Iterable[str]) -> str | None:
+    """The longest of `domains` that `host` is, or is a subdomain of: the one rule of domain
+    ownership (portals, canonical URLs, trusted canonical links)."""
+    owners = [d for d in domains if host == d or host.endswith("." + d)]
+    return max(owners, key=len, default=None)
 
 
 def portal_for_url(url: str) -> Portal | None:
     """The described portal whose domains own the URL's host (longest domain wins)."""
-    host = (urlsplit(url).hostname or "").lower()
-    best: tuple[int, Portal] | None = None
+    host = url_host(url)
+    owners = {}
     for portal in load_portals().values():
-        for domain in portal.domains:
-            if (host == domain or host.endswith("." + domain)) and (
-                best is None or len(domain) > best[0]
-            ):
-                best = (len(domain), portal)
-    return best[1] if best else None
+        domain = owning_domain(host, portal.domains)
+        if domain is not None:
+            owners[domain] = portal
+    return owners[max(owners, key=len)] if owners else None

@@ -4,9 +4,9 @@ Discovery follows the description: sitemap indexes and Google News sitemaps (thr
 own SitemapSpider machinery), RSS/Atom feeds, listing pages and index-by-date pages. Every
 article URL is made canonical (`newscrawler.urls`) before it is requested, so one article is
 one request and one row; the incremental middleware then skips the ones already archived.
-Each article page is read by `newscrawler.extract.read_page`; the pipelines clean, date,
-validate, dedupe and store it. A failed fetch is counted by its reason
-(`newscrawler/errors/<reason>`), never fatal to the crawl.
+Each article's pages (all of them, for a paginated one) are handed on as fetched; the pipelines
+read them through `newscrawler.page.process_page`, dedupe and store the article. A failed fetch
+is counted by its reason (`newscrawler/errors/<reason>`), never fatal to the crawl.
 
 Spider arguments (`scrapy crawl kompas -a name=value`):
   site        serve the portal from another origin, e.g. a local mirror
@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import lxml.etree
@@ -37,11 +37,11 @@ from scrapy.spiders import SitemapSpider
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
-from newscrawler.extract import ExtractError, read_page
-from newscrawler.extract.links import feed_links, is_feed, page_links
-from newscrawler.items import Article, RawPage
+from newscrawler.extract.links import feed_links, is_feed, next_page_url, page_links
+from newscrawler.items import Fetched, RawPage
+from newscrawler.page import request_key
 from newscrawler.portals import Portal, PortalError
-from newscrawler.urls import canonical_url, clean_url, home_origin
+from newscrawler.urls import clean_url, home_origin
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +257,7 @@ class PortalSpider(SitemapSpider):
     def article_request(self, url: str, lastmod: str | None = None) -> Request:
         """A request for an article by its canonical URL (the whole-article variant where the
         portal has one). `article_url` in meta is the canonical URL on the portal itself."""
-        canonical = canonical_url(self.off_site(url), self.portal)
+        canonical = request_key(self.off_site(url), self.portal)
         fetch = self.on_site(canonical)
         single = self.portal.multipage.single_page_url(fetch)
         return Request(single or fetch, callback=self.parse_article,
@@ -344,50 +344,34 @@ class PortalSpider(SitemapSpider):
 
     # -- articles ---------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterable[Article | Request]:
-        url = response.meta.get("article_url", response.url)
-        try:
-            article = read_page(response.body, url, portal=self.portal,
-                                content_type=response.headers.get("Content-Type", b"").decode(
-                                    "latin-1") or None)
-        except ExtractError as exc:
-            self.count("not_html")
-            logger.warning("dropped %s: %s", response.url, exc)
-            return
-        article.page = raw_page(response)
-        yield from self.next_page_or_article(response, article, 1)
+    def parse_article(self, response: Response) -> Iterable[Fetched | Request]:
+        """An article's first page; its later pages are fetched before it is handed on."""
+        fetched = Fetched(request_url=response.meta.get("article_url", response.url),
+                          portal=self.portal.id, pages=[raw_page(response)])
+        yield from self.next_page_or_article(fetched)
 
-    def next_page_or_article(self, response: Response, article: Article, page_no: int):
+    def next_page_or_article(self, fetched: Fetched) -> Iterator[Fetched | Request]:
         """Follow the portal's "next page" link while there is one; then the whole article.
 
         A "next" link back to a page already read (the last page linking to the first) ends
         the article: left to Scrapy's duplicate filter, the request would vanish, and the
         article with it. So pages are de-duplicated here, and the filter is told to let go.
         """
-        selector = self.portal.multipage.next_page
-        next_url = response.css(selector).get() if selector and hasattr(response, "css") else None
-        seen = {*response.meta.get("pages_seen", ()), response.url}
-        follow = urljoin(response.url, next_url) if next_url else None
-        if follow and follow not in seen and page_no < self.portal.multipage.max_pages:
+        last = fetched.pages[-1]
+        follow = next_page_url(last.body, last.url, self.portal.multipage.next_page)
+        seen = {page.url for page in fetched.pages}
+        if follow and follow not in seen and len(fetched.pages) < self.portal.multipage.max_pages:
             yield Request(follow, callback=self.parse_next_page, errback=self.keep_pages_so_far,
-                          dont_filter=True, meta={"article": article, "page_no": page_no + 1,
-                                                  "pages_seen": sorted(seen)})
+                          dont_filter=True, meta={"fetched": fetched})
         else:
-            yield article
+            yield fetched
 
-    def keep_pages_so_far(self, failure: Failure) -> Article:
+    def keep_pages_so_far(self, failure: Failure) -> Fetched:
         """A later page failed: the article keeps the pages read before it."""
         count_failure(self, failure)
-        return failure.request.meta["article"]
+        return failure.request.meta["fetched"]
 
-    def parse_next_page(self, response: Response) -> Iterable[Article | Request]:
-        article: Article = response.meta["article"]
-        try:
-            following = read_page(response.body, response.url, portal=self.portal)
-        except ExtractError as exc:
-            logger.warning("page %s of %s unreadable (%s): keeping the pages before it",
-                           response.meta["page_no"], article.url, exc)
-            yield article
-            return
-        article.paragraphs.extend(following.paragraphs)
-        yield from self.next_page_or_article(response, article, response.meta["page_no"])
+    def parse_next_page(self, response: Response) -> Iterator[Fetched | Request]:
+        fetched: Fetched = response.meta["fetched"]
+        fetched.pages.append(raw_page(response))
+        yield from self.next_page_or_article(fetched)

@@ -1,9 +1,10 @@
 """A spider for single pages of any site: `scrapy crawl url -a urls=https://...,https://...`.
 
 Uses the portal description when the URL belongs to a described portal, the generic extractor
-otherwise; the pipelines then run as for any crawl. URLs are made canonical first, like every
-article URL of a described portal (`newscrawler.urls`), so a page given twice is fetched once;
-other sites' URLs lose only their tracking parameters.
+otherwise; the pipelines then run as for any crawl (`newscrawler.page.process_page`), so a feed
+or a listing page is refused as "not an article" and counted, like on the portal spiders. URLs
+get their archive key first (`newscrawler.page.request_key`), so a page given twice is fetched
+once and a known one not at all.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from scrapy import Request, Spider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from newscrawler.extract import ExtractError, read_page
-from newscrawler.items import Article
+from newscrawler.items import Fetched
+from newscrawler.page import request_key
 from newscrawler.portals import portal_for_url
 from newscrawler.spiders.portal import count_failure, raw_page
-from newscrawler.urls import canonical_url, clean_url
 
 
 class UrlSpider(Spider):
@@ -33,21 +33,15 @@ class UrlSpider(Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.urls:
-            portal = portal_for_url(url)
-            canonical = canonical_url(url, portal) if portal else clean_url(url)
-            yield Request(canonical, callback=self.parse_article, errback=self.on_error,
-                          meta={"article_url": canonical})
+            key = request_key(url)
+            yield Request(key, callback=self.parse_article, errback=self.on_error,
+                          meta={"article_url": key})
 
     def on_error(self, failure: Failure) -> None:
         count_failure(self, failure)
 
-    def parse_article(self, response: Response) -> Iterable[Article]:
-        try:
-            url = response.meta.get("article_url", response.url)
-            article = read_page(response.body, url, portal=portal_for_url(url))
-        except ExtractError as exc:
-            self.crawler.stats.inc_value("newscrawler/dropped/not_html")
-            self.logger.warning("dropped %s: %s", response.url, exc)
-            return
-        article.page = raw_page(response)
-        yield article
+    def parse_article(self, response: Response) -> Iterable[Fetched]:
+        url = response.meta.get("article_url", response.url)
+        portal = portal_for_url(url)
+        yield Fetched(request_url=url, portal=portal.id if portal else None,
+                      pages=[raw_page(response)])
