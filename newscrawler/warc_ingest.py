@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import parse_qs, urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 
@@ -208,6 +209,10 @@ class Ingest:
                 continue
             if current:
                 yield current
+            current = None
+            if is_later_page(request_url):  # alone, it would replace the whole article
+                self.tally.skipped["later_page"] += 1
+                continue
             current = Job(request_url, portal.id if portal else None, [item])
             key = page_key
         if current:
@@ -265,6 +270,12 @@ class Ingest:
             return
         article.pages = pages
         self.tally.stored[self.archive.store(article)] += 1
+
+
+def is_later_page(url: str) -> bool:
+    """A page 2, 3... of an article (`?page=N`), met without the pages before it."""
+    pages = parse_qs(urlsplit(url).query).get("page", [])
+    return any(value.isdigit() and int(value) > 1 for value in pages)
 
 
 def chunks(jobs: Iterable[Job], size: int) -> Iterator[list[Job]]:

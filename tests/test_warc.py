@@ -258,6 +258,24 @@ def test_listing_page_and_non_html_are_skipped(tmp_path: Path) -> None:
     assert tally.stored["new"] == 1
 
 
+def test_consecutive_pages_of_an_article_are_read_as_one(tmp_path: Path) -> None:
+    site = TEST_SITES / "multipage/okezone.com"
+    url = "https://news.okezone.com/read/2021/12/21/337/2519999/petani-tembakau-temanggung-bersiap-panen"
+    pages = [Record(url + (f"?page={n}" if n > 1 else ""),
+                    (site / f"petani-tembakau-page-{n}.html").read_bytes()) for n in (1, 2, 3)]
+    tally = ingest(tmp_path / "news.db", write_warc(tmp_path / "a.warc.gz", pages))
+    assert tally.stored["new"] == 1 and not tally.skipped
+    [article] = articles(tmp_path / "news.db").values()
+    page_texts = [(site / f"petani-tembakau-page-{n}.html").read_text() for n in (1, 2, 3)]
+    assert all(any(line.strip() and line.strip() in text for line in article["body"].split("\n"))
+               for text in page_texts)
+    parts = sqlite3.connect(tmp_path / "news.db").execute(
+        "SELECT url, part FROM pages ORDER BY part").fetchall()
+    assert parts == [(r.url, n) for n, r in enumerate(pages, start=1)]
+    alone = ingest(tmp_path / "other.db", write_warc(tmp_path / "b.warc.gz", pages[1:2]))
+    assert alone.skipped == {"later_page": 1} and count(tmp_path / "other.db", "articles") == 0
+
+
 def test_since_until_filter_by_publication_day(tmp_path: Path) -> None:
     warc = write_warc(tmp_path / "a.warc.gz", three_articles())
     tally = ingest(tmp_path / "news.db", warc, since="2020-11-25", until="2020-11-30")
