@@ -33,7 +33,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from newscrawler.items import Article, RawPage
 from newscrawler.page import Drop, process_page, request_key
 from newscrawler.portals import get_portal, load_portals, portal_for_url
-from newscrawler.storage import Archive, db_path
+from newscrawler.storage import Archive, db_path, now_iso
 from newscrawler.urls import home_origin
 from newscrawler.warc import Skip, WarcError, WarcReader, warc_files
 
@@ -109,10 +109,12 @@ class Tally:
     """What an ingest did: records read, articles stored by outcome, skips by reason."""
 
     records: int = 0
+    pages: int = 0  # responses read as pages (the rest are skipped records)
     stored: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     quirks: int = 0
     started: float = field(default_factory=time.monotonic)
+    started_at: str = field(default_factory=now_iso)
 
     @property
     def articles(self) -> int:
@@ -123,8 +125,11 @@ class Tally:
         return self.records / max(time.monotonic() - self.started, 1e-9)
 
     def run_stats(self, finish_reason: str) -> dict[str, object]:
-        """The figures as crawl stats, the form a `crawl_runs` row is made from."""
-        stats: dict[str, object] = {"response_received_count": self.records,
+        """The figures as crawl stats, the form a `crawl_runs` row is made from: the pages
+        read are the responses received, all of them good (the broken records are errors)."""
+        stats: dict[str, object] = {"start_time": self.started_at,
+                                    "response_received_count": self.pages,
+                                    "downloader/response_status_count/200": self.pages,
                                     "finish_reason": finish_reason}
         for outcome, n in self.stored.items():
             stats[f"newscrawler/articles/{outcome}"] = n
@@ -201,6 +206,7 @@ class Ingest:
             if isinstance(item, Skip):
                 self.tally.skipped[item.reason] += 1
                 continue
+            self.tally.pages += 1
             request_url = self.filters.request_url(item.url)
             portal = portal_for_url(request_url)
             page_key = request_key(request_url, portal)

@@ -187,6 +187,10 @@ def test_truncated_last_record_is_skipped_the_others_kept(tmp_path: Path, suffix
     tally = ingest(tmp_path / "news.db", warc)
     assert tally.stored["new"] == 2 and tally.skipped == {"truncated": 1}
     assert THIRD not in articles(tmp_path / "news.db")
+    run = sqlite3.connect(tmp_path / "news.db").execute(
+        "SELECT spider, pages_fetched, articles_new, errors_by_reason, outcome, ended_at "
+        "FROM crawl_runs").fetchone()
+    assert run[:5] == ("ingest-warc", 2, 2, '{"truncated": 1}', "ok") and run[5]
 
 
 def test_bad_gzip_member_is_skipped_and_reading_goes_on(tmp_path: Path) -> None:
