@@ -274,7 +274,7 @@ class WarcExport:
         self.count = 0
         info = self.writer.create_warcinfo_record("", {
             "software": f"newscrawler {__version__}",
-            "format": "WARC File Format 1.1",
+            "format": "WARC File Format 1.0",
             "description": "raw pages kept by a newscrawler archive"})
         self.writer.write_record(info)
 
