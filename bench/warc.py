@@ -7,14 +7,18 @@
    made unique (a suffix on the last path segment). The copies' own canonical claims (`<link
    rel=canonical>`, og:url) are taken out, or every copy would be one article.
 2. Reads it once with warcio and once with FastWARC (when installed): the reading alone.
-3. Ingests it into a fresh archive with `--workers 1` (the baseline), then into another with
-   every core, sampling the resident memory of the whole process tree.
+3. Ingests it into a fresh archive with one worker (extraction inline: the baseline), then into
+   another with every core, as `newscrawler ingest-warc` does but in this process, so the
+   writer's CPU time (reading, storing) is told from the workers' (extracting); the resident
+   memory of the whole process tree is sampled.
 
 Prints a table, then as its last line one JSON object: records, articles, expected_articles,
 pages_per_s, single_process_pages_per_s, speedup, peak_rss_mb, warcio_read_s, fastwarc_read_s,
-read_share (warcio's reading as a share of the baseline ingest), cpu_s_single, cpu_s_all
-(CPU seconds of each run's process tree) and load_avg (the machine's load when it started:
-on shared cores the speedup is bounded by what the others leave).
+read_share (warcio's reading as a share of the baseline ingest), cpu_s_single, cpu_s_writer,
+cpu_s_workers, free_cores_speedup (the speedup this run's split of the work allows on idle
+cores: the baseline's CPU time over the larger of the writer's and the workers' per core) and
+load_avg (the machine's load when it started: on shared cores the measured speedup is bounded
+by what the other processes leave).
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ import argparse
 import csv
 import io
 import json
+import logging
 import os
 import re
 import resource
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,6 +48,7 @@ from warcio.warcwriter import WARCWriter
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "fixtures" / "raw"
 EXPECTED = ROOT / "eval" / "expected"
+sys.path.insert(0, str(ROOT))  # this checkout's newscrawler, also in the spawned workers
 CANONICAL_CLAIMS = re.compile(
     rb"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>|<meta\b[^>]*\bproperty=[\"']og:url[\"'][^>]*>",
     re.I)
@@ -109,10 +114,10 @@ def build_warc(pages: list[SavedPage], records: int, path: Path) -> int:
                     canonical_url(url, portal)):
                 articles += 1
             http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"),
-                                               ("Date", "Mon, 30 Nov 2020 05:00:00 GMT")],
+                                               ("Date", "Sun, 01 Jun 2025 05:00:00 GMT")],
                                     protocol="HTTP/1.1")
             seconds = n % 86400
-            date = f"2020-11-30T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z"
+            date = f"2025-06-01T{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}Z"
             writer.write_record(writer.create_warc_record(
                 url, "response", payload=io.BytesIO(page.body), http_headers=http,
                 warc_headers_dict={"WARC-Date": date}))
@@ -155,44 +160,41 @@ def tree_rss_mb(process: psutil.Process) -> float:
 @dataclass
 class Run:
     wall_s: float
-    cpu_s: float  # of the whole process tree
-    peak_rss_mb: float
+    writer_cpu_s: float  # this process: reading records, storing
+    workers_cpu_s: float  # the worker processes: extracting (0 with one worker: it is inline)
+    peak_rss_mb: float  # of the whole process tree
     summary: str
 
 
+def cpu_s(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def ingest(warc: Path, db: Path, workers: int) -> Run:
-    """`newscrawler ingest-warc` in a fresh process, timed, its memory sampled."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "newscrawler.cli", "ingest-warc", str(warc),
-               "--db", str(db), "--workers", str(workers)]
-    started, cpu_before = time.perf_counter(), children_cpu_s()
-    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    watched = psutil.Process(child.pid)
-    peak = [0.0]
+    """What `newscrawler ingest-warc` does, in this process (so the writer's CPU time is told
+    from the workers'), timed, the memory of the process tree sampled."""
+    from newscrawler.storage import Archive
+    from newscrawler.warc_ingest import Filters, Ingest
+
+    peak, done = [0.0], threading.Event()
 
     def sample() -> None:
-        while child.poll() is None:
-            try:
-                peak[0] = max(peak[0], tree_rss_mb(watched))
-            except psutil.Error:
-                return
-            time.sleep(0.2)
+        me = psutil.Process()
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], tree_rss_mb(me))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, err = child.communicate()
+    started = time.perf_counter()
+    writer, children = cpu_s(resource.RUSAGE_SELF), cpu_s(resource.RUSAGE_CHILDREN)
+    with Archive(db) as archive:
+        tally = Ingest(archive, Filters(), workers=workers).run([warc])
     elapsed = time.perf_counter() - started
+    done.set()
     sampler.join()
-    if child.returncode != 0:
-        sys.exit(f"bench/warc.py: ingest-warc failed ({child.returncode}):\n{err[-2000:]}")
-    return Run(elapsed, children_cpu_s() - cpu_before, peak[0], out.strip())
-
-
-def children_cpu_s() -> float:
-    """CPU seconds (user + system) of the finished child processes and their own children."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return Run(elapsed, cpu_s(resource.RUSAGE_SELF) - writer,
+               cpu_s(resource.RUSAGE_CHILDREN) - children, peak[0], tally.summary())
 
 
 def stored_articles(db: Path) -> int:
@@ -206,6 +208,7 @@ def main() -> int:
     parser.add_argument("--raw", type=Path, default=RAW, help="the saved pages")
     parser.add_argument("--workers", type=int, default=0, help="all-cores run (0: every core)")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # the workers log at this level too
     if not args.raw.is_dir():
         print(f"bench/warc.py: the saved pages are missing: {args.raw} (a checkout of "
               "../shared/fixtures beside this repository)", file=sys.stderr)
@@ -233,8 +236,9 @@ def main() -> int:
           + (f", FastWARC {fastwarc_s:.1f}s" if fastwarc_s else ", FastWARC not installed"))
     for name, run, stored in (("1 worker", one, one_articles),
                               (f"{cores} workers", every, all_articles)):
-        print(f"{name}: {run.wall_s:.1f}s wall, {run.cpu_s:.1f}s CPU, {stored} articles, "
-              f"peak RSS {run.peak_rss_mb:.0f} MB\n  {run.summary}")
+        print(f"{name}: {run.wall_s:.1f}s wall, CPU {run.writer_cpu_s:.1f}s writer + "
+              f"{run.workers_cpu_s:.1f}s workers, {stored} articles, peak RSS "
+              f"{run.peak_rss_mb:.0f} MB\n  {run.summary}")
     print(json.dumps({
         "records": args.records, "articles": all_articles, "expected_articles": expected,
         "pages_per_s": round(args.records / every.wall_s, 1),
@@ -244,7 +248,11 @@ def main() -> int:
         "warcio_read_s": round(warcio_s, 2),
         "fastwarc_read_s": round(fastwarc_s, 2) if fastwarc_s else None,
         "read_share": round(warcio_s / one.wall_s, 3),
-        "cpu_s_single": round(one.cpu_s, 1), "cpu_s_all": round(every.cpu_s, 1),
+        "cpu_s_single": round(one.writer_cpu_s, 1),
+        "cpu_s_writer": round(every.writer_cpu_s, 1),
+        "cpu_s_workers": round(every.workers_cpu_s, 1),
+        "free_cores_speedup": round(one.writer_cpu_s / max(
+            every.writer_cpu_s, every.workers_cpu_s / cores), 2),
         "load_avg": round(load, 1),
     }))
     return 0

@@ -250,8 +250,9 @@ class Ingest:
             return
         # Spawned, not forked: a fork copies locks other threads may hold (logging, a test's
         # server), and a worker would wait on them forever.
-        with ProcessPoolExecutor(self.workers,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=log_like_the_writer,
+                                 initargs=(logging.getLogger().getEffectiveLevel(),)) as pool:
             for chunk, results in in_order(pool, chunks(jobs, CHUNK),
                                            self.workers * IN_FLIGHT_PER_WORKER):
                 self.store(chunk, results)
@@ -276,6 +277,11 @@ class Ingest:
             return
         article.pages = pages
         self.tally.stored[self.archive.store(article)] += 1
+
+
+def log_like_the_writer(level: int) -> None:
+    """A spawned worker logs at the writer's level (its logging is not inherited)."""
+    logging.basicConfig(level=level)
 
 
 def is_later_page(url: str) -> bool:
