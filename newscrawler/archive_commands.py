@@ -35,7 +35,7 @@ from newscrawler.storage import (
 logger = logging.getLogger(__name__)
 
 Command = Callable[[argparse.Namespace], int]
-EXPORT_FORMATS = ("jsonl", "csv")
+EXPORT_FORMATS = ("jsonl", "csv", "warc")
 REEXTRACT_BATCH = 200
 
 
@@ -119,15 +119,16 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
 
 
 @contextmanager
-def output(path: str | None) -> Iterator[IO[str]]:
+def output(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
     """Standard output, or a file that appears only once it is complete."""
     if path in (None, "-"):
-        yield sys.stdout
+        yield sys.stdout.buffer if binary else sys.stdout
         return
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
+        with (partial.open("wb") if binary
+              else partial.open("w", encoding="utf-8", newline="")) as out:
             yield out
         os.replace(partial, target)
     finally:
@@ -142,14 +143,30 @@ def day(text: str) -> str:
         raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
+def write_warc(archive: Archive, args: argparse.Namespace, out: IO[bytes]) -> int:
+    """Every raw page of the chosen articles as a WARC response record (gzip per record)."""
+    from newscrawler.warc import WarcExport
+
+    export = WarcExport(out)
+    for page in archive.iter_pages(args.portal, args.since, args.until):
+        export.write(page)
+    return export.count
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    """Stream articles (optionally of one portal, published in a range of days)."""
-    writer = write_jsonl if args.format == "jsonl" else write_csv
+    """Stream articles (optionally of one portal, published in a range of days), or their
+    raw pages as WARC records."""
     with open_for_reading(args.db) as archive:
         check_portal(archive, args.portal)
-        with output(args.output) as out:
-            count = writer(archive.iter_articles(args.portal, args.since, args.until), out)
-    print(f"exported {count} articles", file=sys.stderr)
+        if args.format == "warc":
+            with output(args.output, binary=True) as out:
+                count, what = write_warc(archive, args, out), "raw pages as WARC records"
+        else:
+            writer = write_jsonl if args.format == "jsonl" else write_csv
+            with output(args.output) as out:
+                count = writer(archive.iter_articles(args.portal, args.since, args.until), out)
+            what = "articles"
+    print(f"exported {count} {what}", file=sys.stderr)
     return 0
 
 
@@ -230,7 +247,7 @@ def add_archive_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", help=db_help)
     p.set_defaults(func=cmd_reextract)
 
-    p = sub.add_parser("export", help="stream articles as JSON lines or CSV")
+    p = sub.add_parser("export", help="stream articles as JSON lines or CSV, raw pages as WARC")
     p.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
     p.add_argument("--portal", help="only this portal's articles (its id)")
     p.add_argument("--since", type=day, help="published on or after this day (YYYY-MM-DD)")

@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     from newscrawler.serve import add_serve_command
 
     add_serve_command(sub)  # datasette, local or publishing
+
+    from newscrawler.warc_ingest import add_ingest_warc
+
+    add_ingest_warc(sub)
     return parser
 
 

@@ -580,23 +580,38 @@ class Archive:
         `published` itself (which starts with that day), so the rows come in the order of its
         index and SQLite never sorts the export in memory.
         """
-        after_until = (date.fromisoformat(until) + timedelta(days=1)).isoformat() if (
-            until and until < date.max.isoformat()) else None
-        if until and after_until is None:
-            since = since or "0"  # the last day there is: no end, but a publication date
-        where, params = [], []
-        for clause, value in (("portal = ?", portal), ("published >= ?", since),
-                              ("published < ?", after_until)):
-            if value is not None:
-                where.append(clause)
-                params.append(value)
+        where, params = _article_filter(portal, since, until)
         sql = (f"SELECT {', '.join(('canonical_url', *ITEM_COLUMNS))}, first_seen, last_seen "
-               f"FROM articles {'WHERE ' + ' AND '.join(where) if where else ''} "
-               "ORDER BY published, id")
+               f"FROM articles {where} ORDER BY published, id")
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         for values in cursor:
             yield decode_lists(dict(zip(names, values, strict=True)))
+
+    def has_page(self, canonical_url: str, page_url: str, fetched_at: str) -> bool:
+        """Whether this fetch of a page is stored already, or queued to be (re-reading a WARC
+        adds nothing)."""
+        if any(key == canonical_url and page["url"] == page_url
+               and page["fetched_at"] == fetched_at for key, page in self._pages):
+            return True
+        return self.conn.execute(
+            "SELECT 1 FROM pages p JOIN articles a ON a.id = p.article "
+            "WHERE a.canonical_url = ? AND p.fetched_at = ? AND p.url = ?",
+            (canonical_url, fetched_at, page_url)).fetchone() is not None
+
+    def iter_pages(self, portal: str | None = None, since: str | None = None,
+                   until: str | None = None) -> Iterator[RawPage]:
+        """Every raw page of the articles `iter_articles` gives, in its order, each article's
+        pages in the order fetched (streamed: for `export --format warc`)."""
+        where, params = _article_filter(portal, since, until)
+        cursor = self.conn.execute(
+            "SELECT p.url, p.status, p.fetched_at, p.headers, p.encoding, p.body "
+            f"FROM articles a JOIN pages p ON p.article = a.id {where} "
+            "ORDER BY a.published, a.id, p.fetched_at, p.id", params)
+        for url, status, fetched_at, headers, encoding, body in cursor:
+            yield RawPage(url=url, status=status or 200, fetched_at=fetched_at,
+                          body=self._decompress(encoding, body),
+                          headers=json.loads(headers or "{}"))
 
     def latest_pages(self, portal: str | None = None, after_id: int = 0,
                      limit: int = 200) -> list[StoredPage]:
@@ -659,6 +674,22 @@ class Archive:
             FROM ids LEFT JOIN counts USING (portal) LEFT JOIN runs USING (portal)
             LEFT JOIN last USING (portal) ORDER BY ids.portal
         """))
+
+
+def _article_filter(portal: str | None, since: str | None, until: str | None
+                    ) -> tuple[str, list[str]]:
+    """The WHERE clause (on `articles`) of a portal and a range of publication days."""
+    after_until = (date.fromisoformat(until) + timedelta(days=1)).isoformat() if (
+        until and until < date.max.isoformat()) else None
+    if until and after_until is None:
+        since = since or "0"  # the last day there is: no end, but a publication date
+    where, params = [], []
+    for clause, value in (("portal = ?", portal), ("published >= ?", since),
+                          ("published < ?", after_until)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    return ("WHERE " + " AND ".join(where) if where else ""), params
 
 
 def decode_lists(row: dict[str, Any]) -> dict[str, Any]:
