@@ -17,6 +17,7 @@ import time
 from datetime import date, datetime
 from typing import Any, TextIO
 
+from newscrawler.addresses import redact
 from newscrawler.runner import CrawlReport
 from newscrawler.storage import db_path
 
@@ -192,7 +193,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         server = connect(url)
     except (redis.RedisError, ValueError) as exc:
-        print(f"newscrawler ingest: cannot reach Redis at {url}: {exc}", file=sys.stderr)
+        print(redact(f"newscrawler ingest: cannot reach Redis at {url}: {exc}"),
+              file=sys.stderr)
         return 1
     db = db_path(args.db)
     with Archive(db, batch_size=args.batch) as archive:
