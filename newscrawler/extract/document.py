@@ -38,6 +38,12 @@ _TOO_DEEP_BELOW = etree.XPath("boolean(" + "/".join(["*"] * 50) + ")")
 _WRAPPER_TAGS = ("div", "font", "span", "center", "section", "article", "main", "blockquote",
                  "b", "i", "u", "small", "big", "strong", "em")
 _WRAPPER_TAG = re.compile(rf"</?(?:{'|'.join(_WRAPPER_TAGS)})\b[^<>]*>", re.I)
+# 16+ opening tags in a row with no text between: the mark of unclosed <div>s and <font>s
+# (a page's own wrappers rarely run past ten); the first and last KEPT_OPENINGS of the run
+# are kept, as the page's own wrappers sit at either end of it.
+_OPENING_RUN = re.compile(r"(?:<[a-z][a-z0-9]*\b[^<>]*>\s*){16,}", re.I)
+_OPENING_TAG = re.compile(r"<[a-z][a-z0-9]*\b[^<>]*>", re.I)
+KEPT_OPENINGS = 8
 
 
 class ExtractError(ValueError):
@@ -148,10 +154,24 @@ def parse(html: bytes | str, content_type: str | None = None) -> Element:
         raise ExtractError("not an HTML page (no markup)")
     text = _bound_attributes(xml_safe(text))
     root = _parse_text(text)
-    if any("Excessive depth" in error.message for error in _PARSER.error_log):
-        root = _parse_text(_WRAPPER_TAG.sub("", text))
-    _flatten_deep(root)
+    if _too_deep(root):
+        text = _OPENING_RUN.sub(_last_openings, text)
+        root = _parse_text(text)
+        if _too_deep(root) and any("Excessive depth" in e.message for e in _PARSER.error_log):
+            root = _parse_text(_WRAPPER_TAG.sub("", text))  # cut by libxml2: keep the text
+        _flatten_deep(root)
     return root
+
+
+def _last_openings(run: re.Match[str]) -> str:
+    tags = _OPENING_TAG.findall(run.group())
+    return "".join(tags[:KEPT_OPENINGS] + tags[-KEPT_OPENINGS:])
+
+
+def _too_deep(root: Element) -> bool:
+    """Nested past MAX_DEPTH, or cut short by libxml2's own limit (2048 levels)."""
+    return bool(_TOO_DEEP(root)) or any(
+        "Excessive depth" in error.message for error in _PARSER.error_log)
 
 
 def _parse_text(text: str) -> Element:

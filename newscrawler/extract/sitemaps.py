@@ -87,7 +87,7 @@ def sitemap_entries(body: bytes, max_size: int) -> Iterator[SitemapEntry]:
 
 
 def _sitemap_root(element: etree._Element) -> etree._Element:
-    if not isinstance(element.tag, str) or etree.QName(element).localname not in SITEMAP_ROOTS:
+    if not isinstance(element.tag, str) or _local_name(element) not in SITEMAP_ROOTS:
         raise SitemapError("bad_sitemap", f"root element is not a sitemap: {element.tag!r}")
     return element
 
@@ -96,11 +96,17 @@ def _entry(element: etree._Element, root: etree._Element) -> SitemapEntry:
     fields: dict[str, str] = {}
     for child in element:
         if isinstance(child.tag, str):
-            name = etree.QName(child).localname
+            name = _local_name(child)
             if name in ("loc", "lastmod") and name not in fields:
                 fields[name] = _text(child)
-    return SitemapEntry(index=etree.QName(root).localname == "sitemapindex",
+    return SitemapEntry(index=_local_name(root) == "sitemapindex",
                         loc=fields.get("loc") or None, lastmod=fields.get("lastmod") or None)
+
+
+def _local_name(element: etree._Element) -> str:
+    """The tag without its namespace (a recovered tag such as "loc2http:" is kept as it is:
+    lxml's QName would refuse it)."""
+    return element.tag.rpartition("}")[2]
 
 
 def _text(element: etree._Element) -> str:
