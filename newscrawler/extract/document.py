@@ -29,8 +29,8 @@ _BINARY_SNIFF = 2048
 _BINARY_BYTES = [bytes([b]) for b in (*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20))]
 _BINARY_SHARE = 0.1
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-MAX_ATTRIBUTES = 1000
-_LONG_TAG = re.compile(r"<[a-zA-Z][^<>]{4000,}")  # 1000 attributes take 4000 characters
+MAX_ATTRIBUTES = 256
+_LONG_TAG = re.compile(r"<[a-zA-Z][^<>]{1000,}")  # 256 attributes take 1000 characters
 _ATTRIBUTE = re.compile(r"""\s[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 MAX_DEPTH = 200  # levels of elements kept; Python's recursion limit is 1000
 _TOO_DEEP = etree.XPath("/".join(["*"] * MAX_DEPTH))
@@ -133,10 +133,13 @@ def _bound_attributes(text: str) -> str:
 
 
 def _first_attributes(tag: re.Match[str]) -> str:
-    for count, attribute in enumerate(_ATTRIBUTE.finditer(tag.group()), 1):
+    text = tag.group()
+    if text.count("=") <= MAX_ATTRIBUTES:  # a long data: URI or style, not a flood
+        return text
+    for count, attribute in enumerate(_ATTRIBUTE.finditer(text), 1):
         if count == MAX_ATTRIBUTES:
-            return tag.group()[: attribute.end()]
-    return tag.group()
+            return text[: attribute.end()]
+    return text
 
 
 def parse(html: bytes | str, content_type: str | None = None) -> Element:
