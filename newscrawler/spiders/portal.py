@@ -230,7 +230,7 @@ class RequestFeeder:
             return
         room = min(self.BATCH, self.max_pending - len(scheduler))  # type: ignore[arg-type]
         while room > 0 and self.sources:
-            request = next(self.sources[0], None)
+            request = self.next_request()
             if request is None:
                 self.sources.popleft()
                 continue
@@ -239,6 +239,15 @@ class RequestFeeder:
         if self.sources:
             self.schedule(0 if room == 0 and len(scheduler) < self.max_pending  # type: ignore
                           else self.PAUSE)
+
+    def next_request(self) -> Request | None:
+        """The first source's next request; None when it is done, or broke (counted)."""
+        try:
+            return next(self.sources[0], None)
+        except Exception:  # a bug in one discovery page must not stop the others
+            self.crawler.stats.inc_value("newscrawler/errors/discovery_failed")
+            logger.exception("reading a discovery page failed; its remaining links are lost")
+            return None
 
     def keep_open(self) -> None:
         if self.sources:
