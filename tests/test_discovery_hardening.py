@@ -96,6 +96,10 @@ def test_oversize_response_is_too_large() -> None:
     message = ("Received 30000000 bytes which is larger than download max size (20971520) in "
                "request <GET https://www.aksi.id/nasional/kabar>.")
     assert failure_reason(failed(DownloadCancelledError(message))) == "too_large"
+    bomb = ("Ignored response <200 https://www.aksi.id/x> because its body (30000 B compressed, "
+            "20971600 B decompressed so far) exceeded DOWNLOAD_MAXSIZE (20971520 B) during "
+            "decompression.")
+    assert failure_reason(failed(IgnoreRequest(bomb))) == "too_large"
 
 
 def test_long_chain_of_distinct_redirects_is_not_a_loop() -> None:

@@ -79,6 +79,8 @@ def failure_reason(failure: Failure) -> str | None:
         text = str(exc)
         if "redirections" in text:
             return "redirect_loop" if _revisits(failure.request) else "too_many_redirects"
+        if "DOWNLOAD_MAXSIZE" in text:  # a gzip bomb, stopped while inflating
+            return "too_large"
         return None if "robots.txt" in text else "ignored"
     if "larger than download max size" in str(exc):
         return "too_large"  # DOWNLOAD_MAXSIZE cancelled it: not a network fault
