@@ -13,6 +13,7 @@ import csv
 import json
 import logging
 import os
+import stat
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from newscrawler.errors import NewscrawlerError
 from newscrawler.page import Drop, process_page
 from newscrawler.portals import Portal, PortalError, get_portal
 from newscrawler.storage import (
@@ -118,17 +120,45 @@ def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+class ExportTargetError(NewscrawlerError):
+    """`-o` names something export must not write to (a directory, a socket, a device)."""
+
+
 @contextmanager
 def output(path: str | None, binary: bool = False) -> Iterator[IO[Any]]:
-    """Standard output, or a file that appears only once it is complete."""
+    """Standard output; a FIFO or terminal at the path, written as a stream; else a regular
+    file that appears only once it is complete. A symlink stays a symlink: the file it points
+    to is written (replacing the link with a plain file would cut it from its target)."""
     if path in (None, "-"):
         yield sys.stdout.buffer if binary else sys.stdout
         return
     target = Path(path)
-    partial = target.with_name(target.name + ".part")
     try:
-        with (partial.open("wb") if binary
-              else partial.open("w", encoding="utf-8", newline="")) as out:
+        mode = target.stat().st_mode  # follows symlinks
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise ExportTargetError(f"cannot write to {path}: {exc}") from None
+    if mode is not None and (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+        with opened(target, "w", binary) as out:
+            yield out
+        return
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ExportTargetError(f"{path} is not a regular file: export writes files, FIFOs "
+                                "or standard output")
+    yield from _complete_file(target.resolve() if target.is_symlink() else target, binary)
+
+
+def opened(path: Path, mode: str, binary: bool) -> IO[Any]:
+    return path.open(mode + "b") if binary else path.open(mode, encoding="utf-8", newline="")
+
+
+def _complete_file(target: Path, binary: bool) -> Iterator[IO[Any]]:
+    """A file written beside the target and renamed over it once complete."""
+    partial = target.with_name(target.name + ".part")
+    partial.unlink(missing_ok=True)  # a leftover (or planted symlink) is never written through
+    try:
+        with opened(partial, "x", binary) as out:
             yield out
         os.replace(partial, target)
     finally:

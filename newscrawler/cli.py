@@ -15,8 +15,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from newscrawler.portals import PortalError
-from newscrawler.storage import ArchiveError, SchemaError, archive_error, db_path
+from newscrawler.errors import NewscrawlerError
+from newscrawler.storage import archive_error, db_path
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `newscrawler export | head`: the reader has had enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (ArchiveError, SchemaError, PortalError) as exc:
+    except NewscrawlerError as exc:  # a refusal with a message the user can act on
         return fail(str(exc))
     except sqlite3.DatabaseError as exc:  # damage found while reading, past the opening
         return fail(str(archive_error(db_path(getattr(args, "db", None)), exc)))

@@ -243,6 +243,8 @@ def _plausible(value: datetime | date, now: datetime | None, default_tz: tzinfo)
     """Within 1900-2100 and not after `now` + 1 day: an article is not published later."""
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         return False
+    if now is not None and not MIN_YEAR <= now.year <= MAX_YEAR:
+        now = None  # a bogus clock (a server set to 9999) bounds nothing: the real one does
     if value.year < (_YEAR_AT_START if now is None else now.year):
         return True  # an earlier year is in the past whatever the zones (the cheap answer)
     now = _aware_now(now, default_tz)

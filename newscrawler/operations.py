@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from newscrawler.addresses import redact
 from newscrawler.errors import NewscrawlerError
 from newscrawler.runner import CrawlReport
 from newscrawler.stats import EXIT_STATUS, worst
@@ -235,7 +236,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         server = connect(url)
     except (redis.RedisError, ValueError) as exc:
-        print(f"newscrawler ingest: cannot reach Redis at {url}: {exc}", file=sys.stderr)
+        print(redact(f"newscrawler ingest: cannot reach Redis at {url}: {exc}"),
+              file=sys.stderr)
         return 1
     db = db_path(args.db)
     with Archive(db, batch_size=args.batch) as archive:

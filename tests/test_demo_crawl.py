@@ -82,7 +82,8 @@ def test_scrapy_crawl_and_the_url_spider(db_file, demo_origin):
     page = f"{demo_origin}/aksi.id/nasional/petani-kopi-temanggung-panen-raya-di-tengah-hujan/"
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "url", "-a", f"urls={page}",
-         "-s", f"NEWSCRAWLER_DB={db_file}", "-s", "LOG_LEVEL=INFO"],
+         "-s", f"NEWSCRAWLER_DB={db_file}", "-s", "LOG_LEVEL=INFO",
+         "-s", "NEWSCRAWLER_ALLOW_PRIVATE_TARGETS=1"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "'newscrawler/articles/new': 1" in result.stderr

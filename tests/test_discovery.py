@@ -55,12 +55,12 @@ def test_sitemap_index_leads_to_sitemaps_and_articles_by_canonical_url():
     spider = make_spider(site=MIRROR)
     index = (f'<sitemapindex {NS}><sitemap><loc>{MIRROR}/wp-sitemap-posts-post-1.xml</loc>'
              f"</sitemap></sitemapindex>")
-    [child] = list(spider._parse_sitemap(xml(f"{MIRROR}/wp-sitemap.xml", index)))
+    [child] = list(spider.parse_sitemap(xml(f"{MIRROR}/wp-sitemap.xml", index)))
     assert child.url == f"{MIRROR}/wp-sitemap-posts-post-1.xml"
-    assert child.callback == spider._parse_sitemap and child.errback == spider.on_error
+    assert child.callback == spider.parse_sitemap and child.errback == spider.on_error
     body = urlset((f"{MIRROR}/nasional/petani-kopi-panen-raya/?utm_source=x", "2020-11-24"),
                   (f"{MIRROR}/category/nasional/", None))
-    [article] = list(spider._parse_sitemap(xml(child.url, body)))
+    [article] = list(spider.parse_sitemap(xml(child.url, body)))
     assert article.url == f"{MIRROR}/nasional/petani-kopi-panen-raya"  # fetched on the mirror
     assert article.meta["article_url"] == "https://www.aksi.id/nasional/petani-kopi-panen-raya"
     assert article.meta["lastmod"] == "2020-11-24"
@@ -77,7 +77,7 @@ def test_google_news_sitemap_and_gzip():
             "<news:title>Banjir Rob Genangi Pesisir Demak</news:title></news:news></url></urlset>")
     response = xml("https://www.aksi.id/news-sitemap.xml.gz", gzip.compress(news.encode()),
                    TextResponse)
-    [article] = list(spider._parse_sitemap(response))
+    [article] = list(spider.parse_sitemap(response))
     assert article.meta["article_url"] == "https://www.aksi.id/nasional/banjir-rob-genangi-pesisir-demak"
 
 
@@ -88,14 +88,14 @@ def test_backfill_reads_sitemap_lastmod():
              "<lastmod>2020-10-31T23:00:00+07:00</lastmod></sitemap>"
              "<sitemap><loc>https://www.aksi.id/sitemap-2020-11.xml</loc>"
              "<lastmod>2020-11-30T10:00:00+07:00</lastmod></sitemap></sitemapindex>")
-    children = [r.url for r in spider._parse_sitemap(xml("https://www.aksi.id/s.xml", index))]
+    children = [r.url for r in spider.parse_sitemap(xml("https://www.aksi.id/s.xml", index))]
     assert children == ["https://www.aksi.id/sitemap-2020-11.xml"]  # October cannot hold them
     body = urlset(*((f"https://www.aksi.id/nasional/kabar-hari-ke-{d}", f"2020-11-{d:02d}T12:00:00Z")
                     for d in range(1, 11)),
                   ("https://www.aksi.id/nasional/kabar-tanpa-tanggal-apa-pun", None),
                   # 23:30 UTC on the 7th is already the 8th in Jakarta:
                   ("https://www.aksi.id/nasional/kabar-larut-malam-sekali", "2020-11-07T23:30:00Z"))
-    urls = [r.meta["article_url"] for r in spider._parse_sitemap(xml(children[0], body))]
+    urls = [r.meta["article_url"] for r in spider.parse_sitemap(xml(children[0], body))]
     assert urls == [f"https://www.aksi.id/nasional/kabar-hari-ke-{d}" for d in (5, 6, 7)] + [
         "https://www.aksi.id/nasional/kabar-tanpa-tanggal-apa-pun"]
 
@@ -120,7 +120,7 @@ def test_feeds(feed):
                                   "\x00\x01 bukan xml"])
 def test_malformed_sitemaps_are_counted_not_fatal(body):
     spider = make_spider()
-    assert list(spider._parse_sitemap(xml("https://www.aksi.id/wp-sitemap.xml", body))) == []
+    assert list(spider.parse_sitemap(xml("https://www.aksi.id/wp-sitemap.xml", body))) == []
     assert stat(spider, "errors/bad_sitemap") == 1
 
 
@@ -128,7 +128,7 @@ def test_truncated_sitemap_keeps_its_readable_entries():
     spider = make_spider()
     body = urlset(("https://www.aksi.id/nasional/kabar-yang-sampai-utuh", None))
     cut = body.replace("</urlset>", "<url><loc>https://www.aksi.id/nasional/kabar-terpot")
-    urls = [r.meta["article_url"] for r in spider._parse_sitemap(xml("https://www.aksi.id/s.xml",
+    urls = [r.meta["article_url"] for r in spider.parse_sitemap(xml("https://www.aksi.id/s.xml",
                                                                      cut))]
     assert urls[0] == "https://www.aksi.id/nasional/kabar-yang-sampai-utuh"
 

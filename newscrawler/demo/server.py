@@ -21,15 +21,22 @@ Route = Callable[[str], tuple[int, dict[str, str], bytes]]
 
 
 def resolve(root: Path, path: str) -> Path | None:
-    """The file serving a URL path, or None (404). Never leaves `root`."""
+    """The file serving a URL path, or None (404). Never leaves `root`: each candidate is
+    checked where it really is, so a symlink pointing outside is not served; a NUL byte or
+    a name the file system refuses is a 404, not an exception."""
     clean = unquote(urlsplit(path).path).strip("/")
-    base = (root / clean).resolve()
-    if root.resolve() not in (base, *base.parents):
+    if "\x00" in clean:
         return None
+    home = root.resolve()
+    base = root / clean
     for candidate in (base, base.with_name(base.name + ".html"), base / "index.html",
                       base / "index.xml"):
-        if candidate.is_file():
-            return candidate
+        try:
+            real = candidate.resolve()
+            if (real == home or home in real.parents) and real.is_file():
+                return real
+        except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop
+            continue
     return None
 
 

@@ -32,16 +32,26 @@ Element = etree._Element
 _BINARY_SNIFF = 2048
 _BINARY_BYTES = [bytes([b]) for b in (*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20))]
 _BINARY_SHARE = 0.1
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-MAX_ATTRIBUTES = 1000
-_LONG_TAG = re.compile(r"<[a-zA-Z][^<>]{4000,}")  # 1000 attributes take 4000 characters
-_ATTRIBUTE = re.compile(r"""\s[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
+# Bytes an XML tree cannot hold (C0 controls other than tab, LF, CR): vertical tabs and form
+# feeds, which text pasted from word processors carries, become spaces; the others go.
+_SPACE_CONTROLS = bytes.maketrans(b"\x0b\x0c", b"  ")
+_DROPPED_CONTROLS = bytes([*range(0x00, 0x09), 0x0E, 0x0F, *range(0x10, 0x20)])
+_NONCHARACTERS = (b"\xef\xbf\xbe", b"\xef\xbf\xbf")  # U+FFFE, U+FFFF in UTF-8
+MAX_ATTRIBUTES = 256
+_LONG_TAG = re.compile(rb"<[a-zA-Z][^<>]{1000,}")  # 256 attributes take 1000 characters
+_ATTRIBUTE = re.compile(rb"""\s[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 MAX_DEPTH = 200  # levels of elements kept; Python's recursion limit is 1000
 _TOO_DEEP = etree.XPath("/".join(["*"] * MAX_DEPTH))
 _TOO_DEEP_BELOW = etree.XPath("boolean(" + "/".join(["*"] * 50) + ")")
 _WRAPPER_TAGS = ("div", "font", "span", "center", "section", "article", "main", "blockquote",
                  "b", "i", "u", "small", "big", "strong", "em")
-_WRAPPER_TAG = re.compile(rf"</?(?:{'|'.join(_WRAPPER_TAGS)})\b[^<>]*>", re.I)
+_WRAPPER_TAG = re.compile(rf"</?(?:{'|'.join(_WRAPPER_TAGS)})\b[^<>]*>".encode(), re.I)
+# 16+ opening tags in a row with no text between: the mark of unclosed <div>s and <font>s
+# (a page's own wrappers rarely run past ten); the first and last KEPT_OPENINGS of the run
+# are kept, as the page's own wrappers sit at either end of it.
+_OPENING_RUN = re.compile(rb"(?:<[a-z][a-z0-9]*\b[^<>]*>\s*){16,}", re.I)
+_OPENING_TAG = re.compile(rb"<[a-z][a-z0-9]*\b[^<>]*>", re.I)
+KEPT_OPENINGS = 8
 
 
 class ExtractError(NewscrawlerError):
@@ -115,28 +125,33 @@ def _looks_binary(head: bytes) -> bool:
     return controls > len(head) * _BINARY_SHARE
 
 
-def xml_safe(text: str) -> str:
-    """The text without the characters an XML tree cannot hold (C0 controls other than tab,
-    CR and LF; U+FFFE/U+FFFF; lone surrogates). Vertical tabs and form feeds, which text
-    pasted from word processors carries, become spaces; the others go."""
-    if _NOT_XML.search(text) is None:
-        return text
-    return _NOT_XML.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+def xml_safe(data: bytes) -> bytes:
+    """UTF-8 bytes without the characters an XML tree cannot hold (C0 controls other than
+    tab, CR and LF; U+FFFE, U+FFFF): lxml refuses them when a removed element's tail text is
+    moved (drop_tree). Byte-level: a regex over the text costs five times as much."""
+    data = data.translate(_SPACE_CONTROLS, _DROPPED_CONTROLS)
+    for noncharacter in _NONCHARACTERS:
+        if noncharacter in data:
+            data = data.replace(noncharacter, b"")
+    return data
 
 
-def _bound_attributes(text: str) -> str:
+def _bound_attributes(data: bytes) -> bytes:
     """Tags cut after their first MAX_ATTRIBUTES attributes: libxml2 is quadratic in the
     attributes of one element (160k of them took 68 s), and a page needs only a few."""
-    if _LONG_TAG.search(text) is None:
+    if _LONG_TAG.search(data) is None:
+        return data
+    return _LONG_TAG.sub(_first_attributes, data)
+
+
+def _first_attributes(tag: re.Match[bytes]) -> bytes:
+    text = tag.group()
+    if text.count(b"=") <= MAX_ATTRIBUTES:  # a long data: URI or style, not a flood
         return text
-    return _LONG_TAG.sub(_first_attributes, text)
-
-
-def _first_attributes(tag: re.Match[str]) -> str:
-    for count, attribute in enumerate(_ATTRIBUTE.finditer(tag.group()), 1):
+    for count, attribute in enumerate(_ATTRIBUTE.finditer(text), 1):
         if count == MAX_ATTRIBUTES:
-            return tag.group()[: attribute.end()]
-    return tag.group()
+            return text[: attribute.end()]
+    return text
 
 
 def parse(html: bytes | str, content_type: str | None = None) -> Element:
@@ -152,17 +167,31 @@ def parse(html: bytes | str, content_type: str | None = None) -> Element:
         raise ExtractError("empty page")
     if "<" not in text[:_BINARY_SNIFF * 4]:
         raise ExtractError("not an HTML page (no markup)")
-    text = _bound_attributes(xml_safe(text))
-    root = _parse_text(text)
-    if any("Excessive depth" in error.message for error in _PARSER.error_log):
-        root = _parse_text(_WRAPPER_TAG.sub("", text))
-    _flatten_deep(root)
+    data = _bound_attributes(xml_safe(text.encode("utf-8", "replace")))
+    root = _parse_bytes(data)
+    if _too_deep(root):
+        data = _OPENING_RUN.sub(_kept_openings, data)
+        root = _parse_bytes(data)
+        if _too_deep(root) and any("Excessive depth" in e.message for e in _PARSER.error_log):
+            root = _parse_bytes(_WRAPPER_TAG.sub(b"", data))  # cut by libxml2: keep the text
+        _flatten_deep(root)
     return root
 
 
-def _parse_text(text: str) -> Element:
+def _kept_openings(run: re.Match[bytes]) -> bytes:
+    tags = _OPENING_TAG.findall(run.group())
+    return b"".join(tags[:KEPT_OPENINGS] + tags[-KEPT_OPENINGS:])
+
+
+def _too_deep(root: Element) -> bool:
+    """Nested past MAX_DEPTH, or cut short by libxml2's own limit (2048 levels)."""
+    return bool(_TOO_DEEP(root)) or any(
+        "Excessive depth" in error.message for error in _PARSER.error_log)
+
+
+def _parse_bytes(data: bytes) -> Element:
     try:
-        root = etree.fromstring(text.encode("utf-8", "replace"), _PARSER)
+        root = etree.fromstring(data, _PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ExtractError(f"unparsable HTML: {exc}") from exc
     if root is None:

@@ -1,7 +1,10 @@
 """The one spider class: it reads a portal description and crawls that portal.
 
-Discovery follows the description: sitemap indexes and Google News sitemaps (through Scrapy's
-own SitemapSpider machinery), RSS/Atom feeds, listing pages and index-by-date pages. Every
+Discovery follows the description: sitemap indexes and Google News sitemaps (read as a stream,
+`newscrawler.extract.sitemaps`), RSS/Atom feeds, listing pages and index-by-date pages. A
+discovery page's first requests go out at once; the rest of a big one (a 200k-URL sitemap, a
+100k-link page) are handed to the engine bit by bit by a `RequestFeeder`, while the scheduler
+has room, so the crawl fetches from the start and memory stays low. Every
 article URL is made canonical (`newscrawler.urls`) before it is requested, so one article is
 one request and one row; the incremental middleware then skips the ones already archived.
 Each article's pages (all of them, for a paginated one) are handed on as fetched; the pipelines
@@ -21,23 +24,26 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from itertools import chain, islice
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import lxml.etree
-from scrapy import Request
-from scrapy.exceptions import IgnoreRequest
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.spiders import SitemapSpider
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import sitemap_urls_from_robots
 from twisted.python.failure import Failure
 
+from newscrawler.addresses import join_url, url_host
 from newscrawler.extract.links import feed_links, is_feed, next_page_url, page_links
+from newscrawler.extract.sitemaps import SitemapError, sitemap_entries
 from newscrawler.items import Fetched, RawPage
 from newscrawler.page import request_key
 from newscrawler.portals import Portal, PortalError
@@ -72,13 +78,24 @@ def failure_reason(failure: Failure) -> str | None:
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
         if "redirections" in text:
-            return "redirect_loop"
+            return "redirect_loop" if _revisits(failure.request) else "too_many_redirects"
+        if "DOWNLOAD_MAXSIZE" in text:  # a gzip bomb, stopped while inflating
+            return "too_large"
         return None if "robots.txt" in text else "ignored"
+    if "larger than download max size" in str(exc):
+        return "too_large"  # DOWNLOAD_MAXSIZE cancelled it: not a network fault
     name = type(exc).__name__
     reasons = getattr(exc, "reasons", None)  # Twisted's ResponseFailed wraps the cause
     if reasons:
         name = type(reasons[0].value).__name__
     return FAILURE_REASONS.get(name, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
+
+
+def _revisits(request: Request | None) -> bool:
+    """Whether a redirect chain came back to a URL it had already visited."""
+    chain_urls = request.meta.get("redirect_urls", []) if request is not None else []
+    return len(set(chain_urls)) < len(chain_urls) or (
+        request is not None and request.url in chain_urls)
 
 
 def count_failure(spider: Any, failure: Failure) -> None:
@@ -162,6 +179,13 @@ def backfill_window(since: str | None, until: str | None, today: date) -> DateWi
     return DateWindow(first, last)
 
 
+def entry_urls(argument: str | None) -> tuple[list[str], list[str]]:
+    """The URLs of `-a start_urls=...` and the entries that are no http(s) URL with a host."""
+    given = [u.strip() for u in argument.split(",") if u.strip()] if argument else []
+    good = [u for u in given if u.lower().startswith(("http://", "https://")) and url_host(u)]
+    return good, [u for u in given if u not in good]
+
+
 def index_page_url(template: str, day: date) -> str:
     """An index-by-date page: the description's template with its {date:...} fields filled."""
     try:
@@ -170,10 +194,86 @@ def index_page_url(template: str, day: date) -> str:
         raise PortalError(f"discovery.index_by_date {template!r}: {exc}") from exc
 
 
-class PortalSpider(SitemapSpider):
+class RequestFeeder:
+    """Hands the requests of big discovery pages to the engine while its scheduler has room.
+
+    A callback that yielded 200k requests would hold its response in the scraper (which stops
+    the downloads meanwhile) and every request in memory. So a callback yields its first
+    requests itself and leaves the rest here, as an iterator still being read: a few hundred
+    go to the engine per reactor turn while fewer than `max_pending` wait in the scheduler,
+    and the spider is kept open until every iterator is done.
+    """
+
+    BATCH = 200  # requests per reactor turn
+    PAUSE = 0.5  # seconds to wait when the scheduler is full
+
+    def __init__(self, crawler: Crawler, max_pending: int):
+        self.crawler = crawler
+        self.max_pending = max_pending
+        self.sources: deque[Iterator[Request]] = deque()
+        self.call: Any = None
+        crawler.signals.connect(self.keep_open, signal=signals.spider_idle)
+        crawler.signals.connect(self.stop, signal=signals.spider_closed)
+
+    def add(self, requests: Iterator[Request]) -> None:
+        self.sources.append(requests)
+        self.schedule(0)
+
+    def schedule(self, delay: float) -> None:
+        if self.call is None or not self.call.active():
+            from twisted.internet import reactor  # the one Scrapy installed
+
+            self.call = reactor.callLater(delay, self.feed)
+
+    def feed(self) -> None:
+        engine = self.crawler.engine
+        scheduler = engine.scheduler if engine else None
+        if scheduler is None:
+            return
+        room = min(self.BATCH, self.max_pending - len(scheduler))  # type: ignore[arg-type]
+        while room > 0 and self.sources:
+            request = self.next_request()
+            if request is None:
+                self.sources.popleft()
+                continue
+            engine.crawl(request)
+            room -= 1
+        if self.sources:
+            self.schedule(0 if room == 0 and len(scheduler) < self.max_pending  # type: ignore
+                          else self.PAUSE)
+
+    def next_request(self) -> Request | None:
+        """The first source's next request; None when it is done, or broke (counted)."""
+        try:
+            return next(self.sources[0], None)
+        except Exception:  # a bug in one discovery page must not stop the others
+            self.crawler.stats.inc_value("newscrawler/errors/discovery_failed")
+            logger.exception("reading a discovery page failed; its remaining links are lost")
+            return None
+
+    def keep_open(self) -> None:
+        if self.sources:
+            self.schedule(0)
+            raise DontCloseSpider
+
+    def stop(self) -> None:
+        self.sources.clear()
+        if self.call is not None and self.call.active():
+            self.call.cancel()
+
+
+class PortalSpider(Spider):
     """Crawls one described portal. Subclassed per portal by the spider loader (name, portal)."""
 
     portal: Portal
+    INLINE_REQUESTS = 1000  # requests a discovery callback yields itself; the rest are fed
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        max_pending = crawler.settings.getint("NEWSCRAWLER_MAX_PENDING", 5000)
+        spider.feeder = RequestFeeder(crawler, max_pending)
+        return spider
 
     def __init__(self, *args: Any, site: str | None = None, start_urls: str | None = None,
                  since: str | None = None, until: str | None = None, **kwargs: Any):
@@ -184,7 +284,7 @@ class PortalSpider(SitemapSpider):
             portal.domains)
         self.window = backfill_window(since, until, datetime.now(portal.tz).date())
         self.sitemap_urls = [self.on_site(u) for u in portal.discovery.sitemaps]
-        self.entry_urls = [u.strip() for u in start_urls.split(",")] if start_urls else []
+        self.entry_urls, self.bad_entry_urls = entry_urls(start_urls)
         self.follow_patterns = [re.compile(p) for p in portal.discovery.follow]
         super().__init__(*args, **kwargs)
 
@@ -213,6 +313,10 @@ class PortalSpider(SitemapSpider):
     # -- where to start ---------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.bad_entry_urls:
+            logger.error("usage: -a start_urls takes comma-separated http(s) URLs; not URLs: %s",
+                         ", ".join(repr(u) for u in self.bad_entry_urls))
+            raise CloseSpider("usage_error")
         for request in self.first_requests():
             yield request
 
@@ -222,7 +326,7 @@ class PortalSpider(SitemapSpider):
         if self.entry_urls:
             return [self.discovery_request(url, self.parse_any) for url in self.entry_urls]
         discovery = self.portal.discovery
-        requests = [self.discovery_request(url, self._parse_sitemap) for url in self.sitemap_urls]
+        requests = [self.discovery_request(url, self.parse_sitemap) for url in self.sitemap_urls]
         requests += [self.discovery_request(self.on_site(url), self.parse_listing)
                      for url in self.index_pages()]
         if self.window is None:  # feeds and front pages only show what is new
@@ -285,46 +389,56 @@ class PortalSpider(SitemapSpider):
         self.crawler.stats.inc_value(f"newscrawler/errors/{reason}")
         logger.warning("%s: %s", reason, response.url)
 
-    def sitemap_filter(self, entries: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """Sitemap entries that are sitemaps or articles of this portal."""
-        for entry in entries:
-            loc = entry.get("loc", "")
-            if "sitemap" in loc or loc.endswith((".xml", ".xml.gz")) or self.is_article(loc):
-                yield entry
+    def stream(self, requests: Iterator[Request]) -> Iterator[Request]:
+        """The first INLINE_REQUESTS requests, yielded; the rest handed to the feeder unread."""
+        yield from islice(requests, self.INLINE_REQUESTS)
+        following = next(requests, None)
+        if following is not None:
+            self.feeder.add(chain([following], requests))
 
-    def _parse_sitemap(self, response: Response) -> Iterator[Request]:
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Sitemap indexes, sitemaps and Google News sitemaps; lastmod bounds a backfill."""
         if response.url.endswith("/robots.txt"):
             for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-                yield self.discovery_request(url, self._parse_sitemap)
+                yield self.discovery_request(url, self.parse_sitemap)
             return
-        body = self._get_sitemap_body(response)
+        yield from self.stream(self.sitemap_requests(response))
+
+    def sitemap_requests(self, response: Response) -> Iterator[Request]:
+        """Requests for the sitemap's entries, read one by one; entries without a usable <loc>
+        are counted (`dropped/bad_sitemap_entry`), a document that is no sitemap too."""
+        max_size = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or 1 << 30
         try:
-            sitemap = Sitemap(body) if body else None
-        except (lxml.etree.XMLSyntaxError, StopIteration):  # StopIteration: no element at all
-            sitemap = None
-        if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
-            self.count_error("bad_sitemap", response)
-            return
-        for entry in self.sitemap_filter(sitemap):
-            loc, day = entry["loc"], read_stamp(entry.get("lastmod"), self.portal.tz)
-            if sitemap.type == "sitemapindex":
-                if self.window is None or self.window.may_hold(day):
-                    yield self.discovery_request(loc, self._parse_sitemap)
-            elif (self.window is None or self.window.holds(day)) and self.is_article(loc):
-                yield self.article_request(loc, lastmod=entry.get("lastmod"))
+            for entry in sitemap_entries(response.body, max_size):
+                loc = join_url(response.url, entry.loc) if entry.loc else None
+                if loc is None:
+                    self.count("bad_sitemap_entry")
+                    continue
+                day = read_stamp(entry.lastmod, self.portal.tz)
+                if entry.index:
+                    if self.window is None or self.window.may_hold(day):
+                        yield self.discovery_request(loc, self.parse_sitemap)
+                elif (self.window is None or self.window.holds(day)) and self.is_article(loc):
+                    yield self.article_request(loc, lastmod=entry.lastmod)
+        except SitemapError as exc:
+            self.count_error(exc.reason, response)
+            logger.info("%s: %s", response.url, exc)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         """Article links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed."""
         if not is_feed(response.body):
             self.count_error("bad_feed", response)
             return
-        for url in feed_links(response.body, response.url):
-            if self.is_article(url):
-                yield self.article_request(url)
+        yield from self.stream(self.article_requests(feed_links(response.body, response.url)))
+
+    def article_requests(self, urls: Iterable[str]) -> Iterator[Request]:
+        return (self.article_request(url) for url in urls if self.is_article(url))
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Article links of a listing page; listing links the description says to follow."""
+        yield from self.stream(self.listing_requests(response))
+
+    def listing_requests(self, response: Response) -> Iterator[Request]:
         for url in page_links(response.body, response.url):
             if not self.is_own(url):
                 continue
@@ -336,8 +450,8 @@ class PortalSpider(SitemapSpider):
     def parse_any(self, response: Response) -> Iterable[Request]:
         """An entry URL given on the command line: sitemap, feed or listing, by its content."""
         head = response.body[:500].lstrip().lower()
-        if b"<urlset" in head or b"<sitemapindex" in head:
-            return self._parse_sitemap(response)
+        if b"<urlset" in head or b"<sitemapindex" in head or head.startswith(b"\x1f\x8b"):
+            return self.parse_sitemap(response)
         if is_feed(response.body):
             return self.parse_feed(response)
         return self.parse_listing(response)

@@ -14,6 +14,7 @@ from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
 from newscrawler.items import Fetched
@@ -24,6 +25,14 @@ from newscrawler.spiders.portal import count_failure, raw_page
 
 class UrlSpider(Spider):
     name = "url"
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        """Public addresses only, redirects included (newscrawler.targets)."""
+        super().update_settings(settings)
+        middlewares = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
+                       "newscrawler.targets.PublicTargetsOnly": 50}
+        settings.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="spider")
 
     def __init__(self, *args: Any, urls: str = "", **kwargs: Any):
         super().__init__(*args, **kwargs)
