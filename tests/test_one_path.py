@@ -133,7 +133,8 @@ def test_a_second_crawl_fetches_no_article_whose_canonical_names_another_host(tm
 def crawl_url(url: str, db: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "url", "-a", f"urls={url}",
-         "-s", f"NEWSCRAWLER_DB={db}", "-s", "LOG_LEVEL=INFO"],
+         "-s", f"NEWSCRAWLER_DB={db}", "-s", "LOG_LEVEL=INFO",
+         "-s", "NEWSCRAWLER_ALLOW_PRIVATE_TARGETS=1"],  # the test site is on 127.0.0.1
         cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
