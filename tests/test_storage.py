@@ -336,7 +336,7 @@ def test_an_archive_of_schema_2_gains_the_run_reasons(tmp_path: Path) -> None:
                              "errors": 2})
     db.close()
     with Archive(path) as archive:
-        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert archive.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         run = archive.db["crawl_runs"].get(1)
         assert (run["errors"], run["errors_by_reason"], run["skipped_known"]) == (2, None, None)
         archive.end_run(1, {"newscrawler/errors/http_404": 3, "newscrawler/skipped/known": 4,
