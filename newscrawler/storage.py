@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 import sqlite3
 from collections import Counter
@@ -36,6 +37,8 @@ __all__ = ["Archive", "ArchiveBusy", "ArchiveError", "DEFAULT_DB", "FetchRecord"
            "OutdatedSchema", "SchemaError", "StoredPage", "db_path", "decode_lists", "fts_query",
            "stored_fields"]
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_DB = Path("data") / "news.db"
 LIST_FIELDS = ("authors", "tags", "images")
 # The item's fields kept as columns of `articles` (lists as JSON text, for export and facets).
@@ -48,7 +51,8 @@ CAUSES = ("crawl", "reextract")
 LINK_TABLES = ("article_authors", "article_tags", "images")
 NAME_CACHE_LIMIT = 200_000  # author/tag ids kept in memory; bounded so memory stays flat
 IN_CHUNK = 500  # placeholders per `IN (...)` lookup
-BUSY_TIMEOUT_MS = 60_000  # two crawls, or a crawl and reextract, may write at once
+BUSY_TIMEOUT_S = 60.0  # two crawls, or a crawl and reextract, may write at once
+KEPT_BATCHES = 5  # full batches kept queued while another writer holds the lock
 CACHE_KIB = 262_144  # page cache: the indexes of a million articles stay in memory
 WAL_CHECKPOINT_PAGES = 10_000
 
@@ -249,10 +253,11 @@ class Archive:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 200, *,
-                 readonly: bool = False):
+                 readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT_S):
         self.path = db_path(path)
         self.batch_size = max(1, batch_size)
         self.readonly = readonly
+        self.busy_timeout = busy_timeout
         self.db = self._connect()
         self.conn = self.db.conn
         # No implicit transactions: a statement outside transaction() (a caller's own write
@@ -293,7 +298,7 @@ class Archive:
             # Checkpoint every ~40 MB of WAL rather than 4 MB: pages a few batches in a row
             # rewrite (index and search-index pages) are copied to the database once.
             db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
-        for pragma in ("foreign_keys = ON", f"busy_timeout = {BUSY_TIMEOUT_MS}",
+        for pragma in ("foreign_keys = ON", f"busy_timeout = {int(self.busy_timeout * 1000)}",
                        f"cache_size = -{CACHE_KIB}"):
             db.execute(f"PRAGMA {pragma}")
         return db
@@ -404,7 +409,7 @@ class Archive:
         if article.page is not None:
             self._pages.append((key, self._page_row(article.page)))
         if len(self._pending) >= self.batch_size:
-            self.flush()
+            self._flush_unless_busy()
         if found is None:
             return "new"
         return "unchanged" if found[0] == article.content_hash else "updated"
@@ -442,6 +447,16 @@ class Archive:
         self._pages.clear()
         self._outcomes.update(outcomes)
         return outcomes
+
+    def _flush_unless_busy(self) -> None:
+        """A full batch is written, or kept queued while another writer holds the lock (up to
+        KEPT_BATCHES batches: then ArchiveBusy, nothing lost, the queue still held)."""
+        try:
+            self.flush()
+        except ArchiveBusy as exc:
+            if len(self._pending) >= KEPT_BATCHES * self.batch_size:
+                raise
+            logger.warning("%s; %d articles kept queued for the next try", exc, self.pending)
 
     def take_outcomes(self) -> Counter[str]:
         """The outcomes written since the last call: what the archive really did."""
