@@ -133,7 +133,7 @@ class StorePipeline(StagePipeline):
         self.run_id: int | None = None
         self.shared_run: int | None = None
         self.writer = ThreadPool(minthreads=1, maxthreads=1, name="archive-writer")
-        self.max_wait = crawler.settings.getfloat("NEWSCRAWLER_ARCHIVE_WAIT", 600)
+        self.max_wait = crawler.settings.getfloat("NEWSCRAWLER_ARCHIVE_WAIT", 600.0)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
