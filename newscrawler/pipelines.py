@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import threads
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
@@ -186,7 +186,7 @@ class StorePipeline(StagePipeline):
         failure.trap(ArchiveBusy)
         logger.error("%s for %.0f s: closing the crawl", failure.value, self.max_wait)
         self.crawler.stats.inc_value("newscrawler/archive/locked_out")
-        self.crawler.engine.close_spider(self.crawler.spider, "archive_locked")
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_locked"))
 
     def _count(self, outcomes: Counter[str]) -> None:
         for outcome, n in outcomes.items():

@@ -401,7 +401,7 @@ class Archive:
         if not key:
             raise ValueError("an article needs a URL to be stored")
         if key in self._pending:  # a second version in one batch: keep the first as history
-            self.flush()
+            self._flush_unless_busy()  # (locked: the first one's raw page is still kept)
         found = self.conn.execute(HASH_SQL, (key,)).fetchone()
         lists = normalized_lists(article)
         self._pending[key] = Pending(self._row(article, key, cause, lists), Links.of(lists),
@@ -471,11 +471,11 @@ class Archive:
         found = self._found(sorted(pending))
         ids = {key: f.article_id for key, f in found.items()}
         ids.update(zip((k for k in pending if k not in found), itertools.count(self._next_id())))
-        outcomes = Counter(self._outcome(found.get(k), p) for k, p in pending.items())
+        outcomes = {k: self._outcome(found.get(k), p) for k, p in pending.items()}
         replaced_at = now_iso()
         self.conn.executemany(REVISION_SQL, [
             {"article": f.article_id, "cause": pending[k].cause, "replaced_at": replaced_at}
-            for k, f in found.items() if f.content_hash != pending[k].row["content_hash"]])
+            for k, f in found.items() if outcomes[k] == "updated"])
         self.conn.executemany(INSERT_SQL, [{**p.row, "id": ids[k]} for k, p in pending.items()
                                            if k not in found])
         self.conn.executemany(UPDATE_SQL, [{**pending[k].row, "id": f.article_id}
@@ -486,7 +486,7 @@ class Archive:
                    if k not in found or self._relinked(found[k], p)])
         self.conn.executemany(PAGE_SQL, [{**page, "article": ids[key], "run": self.run_id}
                                          for key, page in self._pages])
-        return outcomes
+        return Counter(outcomes.values())
 
     @staticmethod
     def _outcome(found: Found | None, pending: Pending) -> str:
