@@ -134,6 +134,7 @@ class StorePipeline(StagePipeline):
         self.shared_run: int | None = None
         self.writer = ThreadPool(minthreads=1, maxthreads=1, name="archive-writer")
         self.max_wait = crawler.settings.getfloat("NEWSCRAWLER_ARCHIVE_WAIT", 600.0)
+        self.locked_out = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -163,12 +164,14 @@ class StorePipeline(StagePipeline):
             return
         spider = self.crawler.spider
         portal: Portal | None = getattr(spider, "portal", None)
-        begun = self._on_writer(self._patiently, partial(
-            self.archive.begin_run, [portal.id] if portal else [], spider=spider.name))
-        begun.addCallbacks(self._run_begun, self._locked_out)
+        begun = self._on_writer(self._begin_run, [portal.id] if portal else [], spider.name)
+        begun.addErrback(self._locked_out)
 
-    def _run_begun(self, run_id: int) -> None:
-        self.run_id = run_id
+    def _begin_run(self, portals: list[str], spider_name: str) -> None:
+        """On the writer thread, so that every later call there sees the run's id."""
+        assert self.archive is not None
+        self.run_id = self._patiently(partial(self.archive.begin_run, portals,
+                                              spider=spider_name))
 
     def _patiently(self, call: Callable[[], T]) -> T:
         """`call()`, tried again while another writer holds the lock, up to max_wait seconds."""
@@ -180,10 +183,20 @@ class StorePipeline(StagePipeline):
                 if time.monotonic() >= deadline:
                     raise
                 logger.warning("%s: trying again", exc)
-                self.crawler.stats.inc_value("newscrawler/archive/busy")
+                self._from_writer(self.crawler.stats.inc_value, "newscrawler/archive/busy")
+
+    @staticmethod
+    def _from_writer(call: Callable[..., Any], *args: Any) -> None:
+        """Stats and the engine belong to the reactor's thread."""
+        from twisted.internet import reactor
+
+        reactor.callFromThread(call, *args)
 
     def _locked_out(self, failure: Failure) -> None:
         failure.trap(ArchiveBusy)
+        if self.locked_out:
+            return
+        self.locked_out = True
         logger.error("%s for %.0f s: closing the crawl", failure.value, self.max_wait)
         self.crawler.stats.inc_value("newscrawler/archive/locked_out")
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="archive_locked"))
@@ -212,8 +225,18 @@ class StorePipeline(StagePipeline):
     async def close_spider(self) -> None:
         """Write the last batch while the crawl can still log a failure."""
         if self.archive is not None:
-            self._count(await maybe_deferred_to_future(
-                self._on_writer(self._patiently, self._flush)))
+            self._count(await maybe_deferred_to_future(self._on_writer(self._last_flush)))
+
+    def _last_flush(self) -> Counter[str]:
+        assert self.archive is not None
+        try:
+            return self._patiently(self._flush)
+        except ArchiveBusy as exc:
+            logger.error("%s: %d articles not stored (the next crawl fetches them again)",
+                         exc, self.archive.pending)
+            self._from_writer(self.crawler.stats.inc_value, "newscrawler/archive/not_stored",
+                              self.archive.pending)
+            return Counter()
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.archive is None:
@@ -233,9 +256,11 @@ class StorePipeline(StagePipeline):
         """Close the run with the crawl's stats, then the archive (on the writer thread)."""
         assert self.archive is not None
         try:
-            if self.run_id is not None:
+            if self.run_id is not None and not self.archive.pending:  # else: still locked
                 stats = {**self.crawler.stats.get_stats(), "finish_reason": reason}
                 self._patiently(partial(self.archive.end_run, self.run_id, stats,
                                         shared=self.shared_run is not None))
+        except ArchiveBusy as exc:
+            logger.error("%s: the run's figures are not stored", exc)
         finally:
-            self.archive.close()
+            self.archive.close(write_pending=False)  # _last_flush wrote them, or could not

@@ -543,9 +543,10 @@ class Archive:
                     f"({', '.join('?' * len(chunk))})", chunk))
         return {n: cache[n] for n in names}
 
-    def close(self) -> None:
+    def close(self, *, write_pending: bool = True) -> None:
+        """Write what is queued (unless told the caller already tried), then close."""
         try:
-            if not self.readonly:
+            if write_pending and not self.readonly:
                 self.flush()
         finally:
             self.db.close()

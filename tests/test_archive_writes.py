@@ -205,3 +205,25 @@ def test_random_store_revise_reextract_keeps_the_archive_consistent(
             assert [r["id"] for r in history] == sorted(r["id"] for r in history)
             assert all(r["seen_from"] <= r["replaced_at"] for r in history)
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+@pytest.mark.slow
+def test_a_crawl_locked_out_for_good_closes_cleanly(tmp_path: Path) -> None:
+    """The lock never comes free: the crawl gives up after NEWSCRAWLER_ARCHIVE_WAIT with a
+    clear reason and an error, not a traceback, and nothing half-written."""
+    stories = make_stories(2)
+    root = write_site(tmp_path / "site", stories)
+    routes, _ = counted(root, stories)
+    db = tmp_path / "news.db"
+    Archive(db).close()
+    with serve(root, routes) as origin, write_lock(db):
+        crawl = subprocess.run(
+            [sys.executable, "-m", "scrapy", "crawl", "aksi", "-a", f"site={origin}/aksi.id",
+             "-s", f"NEWSCRAWLER_DB={db}", "-s", "NEWSCRAWLER_BUSY_TIMEOUT=0.2",
+             "-s", "NEWSCRAWLER_ARCHIVE_WAIT=1", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in crawl.stderr and "never retrieved" not in crawl.stderr, crawl.stderr
+    assert "closing the crawl" in crawl.stderr and "not stored" in crawl.stderr, crawl.stderr
+    with Archive(db) as archive:
+        assert archive.count() == 0 and archive.count("crawl_runs") == 0
