@@ -267,6 +267,7 @@ class Archive:
         self._pending: dict[str, Pending] = {}
         self._pages: list[tuple[str, dict[str, Any]]] = []
         self._outcomes: Counter[str] = Counter()
+        self._flush_at = self.batch_size  # queued articles that make a batch worth writing
         self._name_ids: dict[str, dict[str, int]] = {"authors": {}, "tags": {}}
         self._known_portals: set[str] = set()
         self._compressor = zstandard.ZstdCompressor(level=3)
@@ -408,7 +409,7 @@ class Archive:
                                      cause)
         if article.page is not None:
             self._pages.append((key, self._page_row(article.page)))
-        if len(self._pending) >= self.batch_size:
+        if len(self._pending) >= self._flush_at:
             self._flush_unless_busy()
         if found is None:
             return "new"
@@ -445,17 +446,20 @@ class Archive:
             outcomes = self._write_batch()
         self._pending.clear()
         self._pages.clear()
+        self._flush_at = self.batch_size
         self._outcomes.update(outcomes)
         return outcomes
 
     def _flush_unless_busy(self) -> None:
-        """A full batch is written, or kept queued while another writer holds the lock (up to
-        KEPT_BATCHES batches: then ArchiveBusy, nothing lost, the queue still held)."""
+        """A full batch is written, or kept queued while another writer holds the lock and
+        tried again one batch later (each try waits the busy timeout), up to KEPT_BATCHES
+        batches: then ArchiveBusy, nothing lost, the queue still held."""
         try:
             self.flush()
         except ArchiveBusy as exc:
             if len(self._pending) >= KEPT_BATCHES * self.batch_size:
                 raise
+            self._flush_at = len(self._pending) + self.batch_size
             logger.warning("%s; %d articles kept queued for the next try", exc, self.pending)
 
     def take_outcomes(self) -> Counter[str]:

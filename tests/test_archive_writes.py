@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newscrawler.demo.server import serve
-from newscrawler.storage import Archive, ArchiveBusy
+from newscrawler.storage import KEPT_BATCHES, Archive, ArchiveBusy
 
 from .archive_samples import article_url, sample_article
 from .conftest import ROOT
@@ -106,7 +106,9 @@ def test_opening_an_up_to_date_archive_takes_no_write_lock(tmp_path: Path) -> No
     assert opened < 2
 
 
-def test_a_locked_archive_keeps_the_batch_and_writes_it_once_free(tmp_path: Path) -> None:
+def test_a_locked_archive_keeps_the_batch_and_writes_it_once_free(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Tried again once per batch (each try waits the busy timeout), not at every article."""
     db = tmp_path / "news.db"
     Archive(db).close()
     with Archive(db, batch_size=2, busy_timeout=0.1) as archive:
@@ -120,6 +122,8 @@ def test_a_locked_archive_keeps_the_batch_and_writes_it_once_free(tmp_path: Path
                 for n in range(4, 12):
                     archive.store(sample_article(n))
             kept = archive.pending
+        assert kept == KEPT_BATCHES * 2
+        assert caplog.text.count("kept queued for the next try") == KEPT_BATCHES - 1
         assert archive.flush() == Counter(new=kept)
         assert archive.count() == kept == archive.count("pages")
 
