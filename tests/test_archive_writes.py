@@ -128,35 +128,47 @@ def test_a_locked_archive_keeps_the_batch_and_writes_it_once_free(
         assert archive.count() == kept == archive.count("pages")
 
 
-@pytest.mark.slow
-def test_a_crawl_keeps_fetching_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
-    """The lock is held when the spider opens and until the site has served every article: the
-    crawl must have fetched them meanwhile (the reactor was not waiting for the lock), then
-    store them all once the lock is free, and finish cleanly."""
-    stories = make_stories(4)
+@contextmanager
+def site_and_locked_archive(tmp_path: Path, articles: int) -> Iterator[tuple[str, Path, Counter]]:
+    """A portal of `articles` articles served (its origin, and the requests per article), and
+    an archive another writer holds locked."""
+    stories = make_stories(articles)
     root = write_site(tmp_path / "site", stories)
     routes, hits = counted(root, stories)
     db = tmp_path / "news.db"
     Archive(db).close()
     with serve(root, routes) as origin, write_lock(db):
+        yield origin, db, hits
+
+
+def crawl_command(origin: str, db: Path, *settings: str) -> list[str]:
+    """`scrapy crawl aksi` of the site at `origin` into `db`, fast, with these settings."""
+    return [sys.executable, "-m", "scrapy", "crawl", "aksi", "-a", f"site={origin}/aksi.id",
+            *(f"-s{s}" for s in (f"NEWSCRAWLER_DB={db}", "DOWNLOAD_DELAY=0",
+                                 "AUTOTHROTTLE_ENABLED=False", "LOG_LEVEL=WARNING", *settings))]
+
+
+@pytest.mark.slow
+def test_a_crawl_keeps_fetching_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
+    """The lock is held when the spider opens and until the site has served every article: the
+    crawl must have fetched them meanwhile (the reactor was not waiting for the lock), then
+    store them all once the lock is free, and finish cleanly."""
+    with site_and_locked_archive(tmp_path, 4) as (origin, db, hits):
         crawl = subprocess.Popen(
-            [sys.executable, "-m", "scrapy", "crawl", "aksi", "-a", f"site={origin}/aksi.id",
-             "-s", f"NEWSCRAWLER_DB={db}", "-s", "NEWSCRAWLER_BATCH_SIZE=1",
-             "-s", "NEWSCRAWLER_BUSY_TIMEOUT=0.5", "-s", "DOWNLOAD_DELAY=0",
-             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+            crawl_command(origin, db, "NEWSCRAWLER_BATCH_SIZE=1", "NEWSCRAWLER_BUSY_TIMEOUT=0.5"),
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
-        while len(hits) < len(stories) and time.monotonic() < deadline and crawl.poll() is None:
+        while len(hits) < 4 and time.monotonic() < deadline and crawl.poll() is None:
             time.sleep(0.1)
         fetched_while_locked = len(hits)
     _, stderr = crawl.communicate(timeout=120)
-    assert fetched_while_locked == len(stories), stderr[-3000:]
+    assert fetched_while_locked == 4, stderr[-3000:]
     assert crawl.returncode == 0, stderr[-3000:]
     assert "Traceback" not in stderr and "never retrieved" not in stderr, stderr[-3000:]
     with Archive(db) as archive:
-        assert archive.count() == len(stories)
+        assert archive.count() == 4
         [run] = archive.db.query("SELECT * FROM crawl_runs")
-    assert run["finish_reason"] == "finished" and run["articles_new"] == len(stories)
+    assert run["finish_reason"] == "finished" and run["articles_new"] == 4
     assert run["errors"] == 0
 
 
@@ -215,17 +227,9 @@ def test_random_store_revise_reextract_keeps_the_archive_consistent(
 def test_a_crawl_locked_out_for_good_closes_cleanly(tmp_path: Path) -> None:
     """The lock never comes free: the crawl gives up after NEWSCRAWLER_ARCHIVE_WAIT with a
     clear reason and an error, not a traceback, and nothing half-written."""
-    stories = make_stories(2)
-    root = write_site(tmp_path / "site", stories)
-    routes, _ = counted(root, stories)
-    db = tmp_path / "news.db"
-    Archive(db).close()
-    with serve(root, routes) as origin, write_lock(db):
+    with site_and_locked_archive(tmp_path, 2) as (origin, db, _):
         crawl = subprocess.run(
-            [sys.executable, "-m", "scrapy", "crawl", "aksi", "-a", f"site={origin}/aksi.id",
-             "-s", f"NEWSCRAWLER_DB={db}", "-s", "NEWSCRAWLER_BUSY_TIMEOUT=0.2",
-             "-s", "NEWSCRAWLER_ARCHIVE_WAIT=1", "-s", "DOWNLOAD_DELAY=0",
-             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+            crawl_command(origin, db, "NEWSCRAWLER_BUSY_TIMEOUT=0.2", "NEWSCRAWLER_ARCHIVE_WAIT=1"),
             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in crawl.stderr and "never retrieved" not in crawl.stderr, crawl.stderr
     assert "closing the crawl" in crawl.stderr and "not stored" in crawl.stderr, crawl.stderr
