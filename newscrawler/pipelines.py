@@ -149,15 +149,19 @@ class StorePipeline(StagePipeline):
 
     async def open_spider(self) -> None:
         """Open the archive (no write lock unless it migrates) and, behind it on the writer
-        thread, the run's row: a lock held by another writer does not hold up the crawl."""
+        thread, the run's row: a lock held by another writer does not hold up the crawl. (An
+        archive to migrate waits for the lock before the crawl starts, up to
+        NEWSCRAWLER_ARCHIVE_WAIT.)"""
         from twisted.internet import reactor
 
         settings = self.crawler.settings
         self.writer.start()
         reactor.addSystemEventTrigger("during", "shutdown", self._stop_writer)
-        self.archive = await maybe_deferred_to_future(self._on_writer(partial(
-            Archive, settings.get("NEWSCRAWLER_DB"), settings.getint("NEWSCRAWLER_BATCH_SIZE", 200),
-            busy_timeout=settings.getfloat("NEWSCRAWLER_BUSY_TIMEOUT", BUSY_TIMEOUT_S))))
+        self.archive = await maybe_deferred_to_future(self._on_writer(
+            self._patiently, partial(
+                Archive, settings.get("NEWSCRAWLER_DB"),
+                settings.getint("NEWSCRAWLER_BATCH_SIZE", 200),
+                busy_timeout=settings.getfloat("NEWSCRAWLER_BUSY_TIMEOUT", BUSY_TIMEOUT_S))))
         self.shared_run = settings.getint("NEWSCRAWLER_RUN_ID") or None
         if self.shared_run:
             self.run_id = self.shared_run

@@ -273,8 +273,22 @@ class Archive:
         self._compressor = zstandard.ZstdCompressor(level=3)
         self._decompressor = zstandard.ZstdDecompressor()
         if not readonly:
+            try:
+                self._upgrade()
+            except BaseException:
+                self.db.close()
+                raise
+
+    def _upgrade(self) -> None:
+        """Migrate the schema and sync the portals; both write (take the lock) only if needed."""
+        try:
             migrate(self.db)
-            self.sync_portals()
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise ArchiveBusy(f"{self.path} needs upgrading and is locked by another "
+                                  f"writer: {exc}") from exc
+            raise
+        self.sync_portals()
 
     def _connect(self) -> sqlite_utils.Database:
         # check_same_thread=False: a crawl writes from one thread of its own (one at a time).

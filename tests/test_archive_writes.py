@@ -106,6 +106,13 @@ def test_opening_an_up_to_date_archive_takes_no_write_lock(tmp_path: Path) -> No
     assert opened < 2
 
 
+def test_an_archive_to_upgrade_that_is_locked_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    sqlite3.connect(db).executescript("PRAGMA journal_mode = WAL; CREATE TABLE t (x);")
+    with write_lock(db), pytest.raises(ArchiveBusy, match="needs upgrading and is locked"):
+        Archive(db, busy_timeout=0.1)
+
+
 def test_a_locked_archive_keeps_the_batch_and_writes_it_once_free(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Tried again once per batch (each try waits the busy timeout), not at every article."""
