@@ -251,6 +251,9 @@ def main() -> None:
         base_n = min(args.n, args.baseline_n)
         flat, fts = (baseline_time(Path(tmp) / f"baseline-{fts}.db", base_n, args.seed,
                                    args.batch_size, fts=fts) for fts in (False, True))
+        print(f"baselines: flat insert {base_n / flat.wall:.0f}/s, flat insert + FTS5 "
+              f"{base_n / fts.wall:.0f}/s ({base_n / fts.cpu:.0f} per CPU s)",
+              file=sys.stderr, flush=True)
         spent, samples = write_archive(db, args.n, args.seed, args.batch_size)
         rate, cpu_rate = args.n / spent.wall, args.n / spent.cpu
         flat_rate, fts_rate, fts_cpu_rate = base_n / flat.wall, base_n / fts.wall, base_n / fts.cpu
