@@ -5,7 +5,9 @@ people and places), 1-2 authors, 2-5 tags, 1-2 images and a raw HTML page around
 time spent inside `Archive.store`/`close` counts as writing (making the articles does not).
 The baseline, measured in the same run on the first articles, is a flat `insert_all` of the
 same rows into one table with sqlite-utils (no search index, no linked tables, no pages), so
-the ratio says what the archive's extras cost. Then full-text searches as a reader would type
+the ratio says what the archive's extras cost. Each rate is also given per CPU second of this
+process (`cpu_ratio_...`): a long run on a shared machine meets other load than its baseline
+did a minute in, which moves wall-clock ratios. Then full-text searches as a reader would type
 them (a name, a name and a word, two words) time `Archive.search`.
 
     python bench/storage.py --n 20000
@@ -151,44 +153,58 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_archive(db: Path, n: int, seed: int, batch_size: int) -> tuple[float, list[float]]:
-    """Store n articles; seconds spent in the archive, and RSS at each tenth of the way."""
-    spent, samples = 0.0, []
+class Stopwatch:
+    """Wall-clock and CPU seconds spent inside `with` blocks. On a shared machine the load
+    others put on it changes the wall clock of a long run; this process's CPU time much less."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def __enter__(self) -> Stopwatch:
+        self._started = (time.perf_counter(), time.process_time())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall += time.perf_counter() - self._started[0]
+        self.cpu += time.process_time() - self._started[1]
+
+
+def write_archive(db: Path, n: int, seed: int, batch_size: int) -> tuple[Stopwatch, list[float]]:
+    """Store n articles; time spent in the archive, and RSS at each tenth of the way."""
+    spent, samples = Stopwatch(), []
     archive = Archive(db, batch_size=batch_size)
     archive.begin_run(["bench"], spider="bench")
     checkpoint = max(1, n // 10)
     for i, article in enumerate(articles(n, seed), 1):
-        start = time.perf_counter()
-        archive.store(article)
-        spent += time.perf_counter() - start
+        with spent:
+            archive.store(article)
         if i % checkpoint == 0:
             samples.append(round(rss_mb(), 1))
-            print(f"  {i:>9} stored  {i / spent:8.0f} articles/s  rss {samples[-1]} MB",
-                  file=sys.stderr, flush=True)
-    start = time.perf_counter()
-    archive.close()
-    return spent + time.perf_counter() - start, samples
+            print(f"  {i:>9} stored  {i / spent.wall:8.0f} articles/s  {i / spent.cpu:8.0f} "
+                  f"per CPU s  rss {samples[-1]} MB", file=sys.stderr, flush=True)
+    with spent:
+        archive.close()
+    return spent, samples
 
 
-def baseline_rate(db: Path, n: int, seed: int, batch_size: int, *, fts: bool) -> float:
-    """Articles/s of a flat sqlite-utils insert_all of the same rows into one table: with
-    `fts`, kept in an FTS5 index by sqlite-utils' triggers (the floor search costs), else bare."""
+def baseline_time(db: Path, n: int, seed: int, batch_size: int, *, fts: bool) -> Stopwatch:
+    """Time of a flat sqlite-utils insert_all of the same rows into one table: with `fts`,
+    kept in an FTS5 index by sqlite-utils' triggers (the floor search costs), else bare."""
     table = sqlite_utils.Database(db)["articles"]
     table.create({"url": str, "title": str, "description": str, "body": str}, pk="url")
     if fts:
         table.enable_fts(["title", "description", "body"], create_triggers=True,
                          tokenize="unicode61 remove_diacritics 2")
-    spent = 0.0
+    spent = Stopwatch()
     batch: list[dict] = []
     for i, article in enumerate(articles(n, seed), 1):
         row = article.to_dict()
         batch.append({k: json.dumps(v) if isinstance(v, list) else v for k, v in row.items()})
         if len(batch) == batch_size or i == n:
-            start = time.perf_counter()
-            table.insert_all(batch, alter=True)
-            spent += time.perf_counter() - start
+            with spent:
+                table.insert_all(batch, alter=True)
             batch.clear()
-    return n / spent
+    return spent
 
 
 def queries(count: int, seed: int) -> list[str]:
@@ -233,19 +249,24 @@ def main() -> None:
         if db.exists():
             sys.exit(f"{db} exists: give a new path")
         base_n = min(args.n, args.baseline_n)
-        flat_rate, fts_rate = (
-            baseline_rate(Path(tmp) / f"baseline-{fts}.db", base_n, args.seed, args.batch_size,
-                          fts=fts) for fts in (False, True))
-        seconds, samples = write_archive(db, args.n, args.seed, args.batch_size)
-        rate = args.n / seconds
+        flat, fts = (baseline_time(Path(tmp) / f"baseline-{fts}.db", base_n, args.seed,
+                                   args.batch_size, fts=fts) for fts in (False, True))
+        print(f"baselines: flat insert {base_n / flat.wall:.0f}/s, flat insert + FTS5 "
+              f"{base_n / fts.wall:.0f}/s ({base_n / fts.cpu:.0f} per CPU s)",
+              file=sys.stderr, flush=True)
+        spent, samples = write_archive(db, args.n, args.seed, args.batch_size)
+        rate, cpu_rate = args.n / spent.wall, args.n / spent.cpu
+        flat_rate, fts_rate, fts_cpu_rate = base_n / flat.wall, base_n / fts.wall, base_n / fts.cpu
         db_mb = sum(p.stat().st_size for p in db.parent.glob(db.name + "*")) / 2**20
         timings, mean_hits = time_searches(db, queries(args.queries, args.seed))
         timings.sort()
         p95 = timings[min(len(timings) - 1, int(len(timings) * 0.95))]
-        print(f"stored {args.n} articles in {seconds:.1f} s: {rate:.0f} articles/s")
+        print(f"stored {args.n} articles in {spent.wall:.1f} s: {rate:.0f} articles/s "
+              f"({cpu_rate:.0f} per CPU second)")
         print(f"baselines on the first {base_n}: flat insert {flat_rate:.0f}/s (ratio "
               f"{rate / flat_rate:.2f}), flat insert + FTS5 {fts_rate:.0f}/s (ratio "
-              f"{rate / fts_rate:.2f})")
+              f"{rate / fts_rate:.2f}; per CPU second {fts_cpu_rate:.0f}, ratio "
+              f"{cpu_rate / fts_cpu_rate:.2f})")
         print(f"rss at each tenth (MB): {samples}; peak {peak_rss_mb():.0f} MB")
         print(f"{len(timings)} searches: median {statistics.median(timings):.1f} ms, "
               f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms, {mean_hits:.1f} hits each")
@@ -255,7 +276,8 @@ def main() -> None:
                           "fts_p95_ms": round(p95, 2), "db_mb": round(db_mb),
                           "rss_mb": round(peak_rss_mb()),
                           "ratio_to_flat_insert": round(rate / flat_rate, 3),
-                          "ratio_to_flat_fts_insert": round(rate / fts_rate, 3)}))
+                          "ratio_to_flat_fts_insert": round(rate / fts_rate, 3),
+                          "cpu_ratio_to_flat_fts_insert": round(cpu_rate / fts_cpu_rate, 3)}))
 
 
 if __name__ == "__main__":

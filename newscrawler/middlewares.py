@@ -16,13 +16,11 @@ fetched late, and a 304, which leaves no trace in the archive, is not asked agai
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
@@ -30,21 +28,9 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from newscrawler.spiders.portal import SkipRequest
-from newscrawler.storage import db_path
+from newscrawler.storage import Archive, ArchiveError, FetchRecord, db_path
 
 logger = logging.getLogger(__name__)
-
-# The article asked for by this key, or stored under it (`newscrawler.page.archive_key`), and
-# its latest raw page.
-LOOKUP_SQL = """
-    SELECT a.published, a.first_seen, a.last_seen, p.fetched_at, p.headers
-    FROM articles a LEFT JOIN pages p ON p.id = (
-        SELECT id FROM pages WHERE article = a.id ORDER BY fetched_at DESC, id DESC LIMIT 1)
-    WHERE a.id IN (SELECT id FROM articles WHERE canonical_url = :key
-                   UNION ALL SELECT id FROM articles WHERE url = :key)
-    LIMIT 1
-"""
-
 
 def read_time(text: str | None) -> datetime | None:
     """An ISO 8601 time from the archive, made aware (UTC when it has no offset)."""
@@ -84,47 +70,50 @@ class RefetchPolicy:
 
 
 class ArchiveIndex:
-    """The archive opened read-only, for lookups by canonical URL. Missing file: knows nothing."""
+    """The archive opened read-only, for lookups by archive key. Until the file exists (or
+    while it cannot be read: an older schema the store has not upgraded yet), it knows
+    nothing and every article is fetched."""
 
     def __init__(self, path: Path):
         self.path = path
-        self.conn: sqlite3.Connection | None = None
+        self.archive: Archive | None = None
 
-    def _connection(self) -> sqlite3.Connection | None:
-        if self.conn is None and self.path.exists():
-            self.conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                        check_same_thread=False)
-        return self.conn
+    def _archive(self) -> Archive | None:
+        if self.archive is None and self.path.exists():
+            try:
+                self.archive = Archive(self.path, readonly=True)
+            except (ArchiveError, sqlite3.Error) as exc:
+                logger.debug("archive %s not readable yet: %s", self.path, exc)
+        return self.archive
 
-    def lookup(self, canonical: str) -> KnownArticle | None:
-        conn = self._connection()
-        if conn is None:
+    def lookup(self, key: str) -> KnownArticle | None:
+        archive = self._archive()
+        if archive is None:
             return None
         try:
-            row = conn.execute(LOOKUP_SQL, {"key": canonical}).fetchone()
-        except sqlite3.Error as exc:  # no tables yet, or a schema this code does not know
-            logger.debug("archive lookup failed for %s: %s", canonical, exc)
+            record = archive.fetch_record(key)
+        except sqlite3.Error as exc:  # damaged, or a schema this code does not know
+            logger.debug("archive lookup failed for %s: %s", key, exc)
             return None
-        return known_article(row) if row else None
+        return known_article(record) if record else None
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        if self.archive is not None:
+            self.archive.close()
+            self.archive = None
 
 
-def known_article(row: tuple[Any, ...]) -> KnownArticle | None:
-    """From a LOOKUP_SQL row: published, first_seen, last_seen, last page's fetched_at, headers."""
-    published, first_seen, last_seen, fetched = (read_time(v) for v in row[:4])
+def known_article(record: FetchRecord) -> KnownArticle | None:
+    """When the article was published (else first seen) and last fetched, and its validators."""
+    published, first_seen, last_seen, fetched = (
+        read_time(t) for t in (record.published, record.first_seen, record.last_seen,
+                               record.last_fetched_at))
     last_fetch = max((t for t in (last_seen, fetched) if t), default=None)
     anchor = published or first_seen or last_fetch
     if anchor is None or last_fetch is None:
         return None
-    try:
-        headers = json.loads(row[4]) if row[4] else {}
-    except ValueError:
-        headers = {}
-    return KnownArticle(anchor, last_fetch, headers.get("ETag"), headers.get("Last-Modified"))
+    return KnownArticle(anchor, last_fetch, record.headers.get("ETag"),
+                        record.headers.get("Last-Modified"))
 
 
 def read_durations(values: list[str]) -> tuple[timedelta, ...]:

@@ -50,10 +50,6 @@ UNREADABLE_KEY = "newscrawler:items:unreadable"
 RUNS_KEY = "newscrawler:runs"
 ROUND_TTL_SECONDS = 2 * 86400
 ARTICLE_FIELDS = tuple(f.name for f in fields(Article) if f.name != "pages")
-ALREADY_STORED_SQL = (
-    "SELECT 1 FROM pages p JOIN articles a ON a.id = p.article "
-    "WHERE a.canonical_url = ? AND p.url = ? AND p.fetched_at = ? LIMIT 1"
-)
 
 
 # -- items on the wire ------------------------------------------------------------------------
@@ -170,9 +166,7 @@ def already_stored(archive: Archive, article: Article) -> bool:
     if not article.pages:
         return False
     page = article.pages[0]
-    key = article.canonical_url or article.url
-    return archive.conn.execute(ALREADY_STORED_SQL, (key, page.url, page.fetched_at)
-                                ).fetchone() is not None
+    return archive.has_page(article.canonical_url or article.url, page.url, page.fetched_at)
 
 
 def take_batch(server: redis.Redis, size: int, wait: float) -> list[bytes]:
@@ -209,8 +203,9 @@ def store_batch(server: redis.Redis, archive: Archive, batch: list[bytes], count
             counts["already_stored"] += 1
             continue
         seen.add(mark)
-        counts[archive.store(article)] += 1
+        archive.store(article)
     archive.flush()
+    counts.update(archive.take_outcomes())  # decided by the writes, not by the queueing
     server.delete(INGESTING_KEY)
 
 

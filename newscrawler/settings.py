@@ -70,6 +70,12 @@ ITEM_PIPELINES = {
 
 NEWSCRAWLER_DB = os.environ.get("NEWSCRAWLER_DB", "data/news.db")
 NEWSCRAWLER_BATCH_SIZE = 200
+# Another writer (a second crawl, reextract, ingest) holding the archive: a batch waits up to
+# NEWSCRAWLER_BUSY_TIMEOUT seconds for the lock on the crawl's writer thread (fetching goes on),
+# is kept and tried again, and after NEWSCRAWLER_ARCHIVE_WAIT seconds the crawl closes as
+# `archive_locked`.
+NEWSCRAWLER_BUSY_TIMEOUT = 60.0
+NEWSCRAWLER_ARCHIVE_WAIT = 600.0
 
 # No telnet console: one per crawler would run out of its 51 ports with `crawl --all` (an error
 # and a traceback per portal beyond them), and nobody attends an unattended crawl.

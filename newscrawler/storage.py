@@ -13,9 +13,12 @@ crawl writes.
 
 from __future__ import annotations
 
+import itertools
 import json
+import logging
 import os
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,9 +35,11 @@ from newscrawler.items import Article, RawPage
 from newscrawler.migrations import DAY_OF, SCHEMA_VERSION, SchemaError, migrate, schema_version
 from newscrawler.stats import CrawlReport, worst
 
-__all__ = ["Archive", "ArchiveError", "DEFAULT_DB", "OutdatedSchema", "SchemaError",
-           "StoredPage", "archive_error", "db_path", "decode_lists", "fts_query",
-           "read_only_archive", "stored_fields"]
+__all__ = ["Archive", "ArchiveBusy", "ArchiveError", "DEFAULT_DB", "FetchRecord",
+           "OutdatedSchema", "SchemaError", "StoredPage", "archive_error", "db_path",
+           "decode_lists", "fts_query", "read_only_archive", "stored_fields"]
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DB = Path("data") / "news.db"
 LIST_FIELDS = ("authors", "tags", "images")
@@ -48,32 +53,40 @@ CAUSES = ("crawl", "reextract")
 LINK_TABLES = ("article_authors", "article_tags", "images")
 NAME_CACHE_LIMIT = 200_000  # author/tag ids kept in memory; bounded so memory stays flat
 IN_CHUNK = 500  # placeholders per `IN (...)` lookup
-BUSY_TIMEOUT_MS = 60_000  # two crawls, or a crawl and reextract, may write at once
+BUSY_TIMEOUT_S = 60.0  # two crawls, or a crawl and reextract, may write at once
+KEPT_BATCHES = 5  # full batches kept queued while another writer holds the lock
+CACHE_KIB = 262_144  # page cache: the indexes of a million articles stay in memory
+WAL_CHECKPOINT_PAGES = 10_000
 
 _COLUMNS = ("canonical_url", *ITEM_COLUMNS, "first_seen", "last_seen", "content_since")
-UPSERT_SQL = (
-    f"INSERT INTO articles ({', '.join(_COLUMNS)}, published_day) "
-    f"VALUES ({', '.join(':' + c for c in _COLUMNS)}, {DAY_OF.format(':published')}) "
-    "ON CONFLICT (canonical_url) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in ITEM_COLUMNS)
-    + ", published_day = excluded.published_day"
-    ", last_seen = coalesce(excluded.last_seen, articles.last_seen)"
-    ", content_since = CASE WHEN articles.content_hash IS excluded.content_hash"
-    " THEN articles.content_since ELSE excluded.content_since END"
+# A new article, its id chosen by the batch (inside the write lock, so no other writer races).
+INSERT_SQL = (
+    f"INSERT INTO articles (id, {', '.join(_COLUMNS)}, published_day) "
+    f"VALUES (:id, {', '.join(':' + c for c in _COLUMNS)}, {DAY_OF.format(':published')})"
 )
-# Keeps the version about to be replaced; a no-op when the stored hash already is the new one.
+# A stored article refreshed in place, by id: first_seen stays, last_seen only moves forward
+# for a crawl, content_since only when the content changed.
+UPDATE_SQL = (
+    "UPDATE articles SET "
+    + ", ".join(f"{c} = :{c}" for c in ITEM_COLUMNS)
+    + f", published_day = {DAY_OF.format(':published')}"
+    ", last_seen = coalesce(:last_seen, last_seen)"
+    ", content_since = CASE WHEN content_hash IS :content_hash THEN content_since"
+    " ELSE :content_since END WHERE id = :id"
+)
+# Keeps the version about to be replaced (the batch found its content changed).
 REVISION_SQL = """
     INSERT INTO article_revisions (article, title, description, body, modified, content_hash,
                                    extraction, seen_from, seen_until, replaced_at, cause)
     SELECT id, title, description, body, modified, content_hash, extraction, content_since,
            last_seen, :replaced_at, :cause
-    FROM articles WHERE canonical_url = :canonical_url AND content_hash IS NOT :content_hash
+    FROM articles WHERE id = :article
 """
 PAGE_SQL = """
     INSERT INTO pages (article, url, fetched_at, status, headers, encoding, body, run, part)
     VALUES (:article, :url, :fetched_at, :status, :headers, :encoding, :body, :run, :part)
 """
-# The newest fetch of each article: its first page (part 1; NULL before schema 4) ...
+# The newest fetch of each article: its first page (part 1; NULL before schema 5) ...
 FIRST_PAGES_SQL = """
     SELECT a.id, a.canonical_url, a.url, a.portal, p.id, p.url, p.fetched_at, p.status,
            p.headers, p.encoding, p.body
@@ -87,7 +100,24 @@ LATER_PAGES_SQL = """
     SELECT article, id, url, fetched_at, status, headers, encoding, body FROM pages
     WHERE article = ? AND id > ? AND part > 1 ORDER BY id
 """
-LOOKUP_SQL = "SELECT id, content_hash, authors, tags, images FROM articles WHERE canonical_url = ?"
+HASH_SQL = "SELECT content_hash FROM articles WHERE canonical_url = ?"
+# What the write transaction finds stored for the batch's keys (sorted: index order).
+FOUND_SQL = ("SELECT canonical_url, id, content_hash, authors, tags, images FROM articles "
+             "WHERE canonical_url IN ({})")
+# An article and its latest raw page, for the incremental crawl's "known?" question: found by
+# its key, or by the URL it was asked for when its canonical link named another host.
+FETCH_RECORD_SQL = """
+    SELECT a.published, a.first_seen, a.last_seen, p.fetched_at, p.headers
+    FROM articles a LEFT JOIN pages p ON p.id = (
+        SELECT id FROM pages WHERE article = a.id ORDER BY fetched_at DESC, id DESC LIMIT 1)
+    WHERE a.id IN (SELECT id FROM articles WHERE canonical_url = :key
+                   UNION ALL SELECT id FROM articles WHERE url = :key)
+    LIMIT 1
+"""
+PAGE_STORED_SQL = (
+    "SELECT 1 FROM pages p JOIN articles a ON a.id = p.article "
+    "WHERE a.canonical_url = ? AND p.url = ? AND p.fetched_at = ? LIMIT 1"
+)
 
 
 class ArchiveError(NewscrawlerError):
@@ -117,6 +147,16 @@ def archive_error(path: Path, exc: sqlite3.DatabaseError) -> ArchiveError:
             f"{path} is damaged ({text}): save what it still holds with "
             f"`sqlite3 {path} \".recover\" | sqlite3 recovered.db`, or restore a backup")
     return ArchiveError(f"cannot open the archive {path}: {text}")
+
+
+class ArchiveBusy(ArchiveError):
+    """Another writer held the archive's write lock for the whole busy timeout. Nothing of the
+    batch was written and all of it is still queued: the next flush tries again."""
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY / SQLITE_LOCKED: another connection holds the lock we need."""
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def db_path(setting: str | os.PathLike | None = None) -> Path:
@@ -214,13 +254,32 @@ class Links:
 
 @dataclass
 class Pending:
-    """An article queued for the next batch, with what store() found out about it."""
+    """An article queued for the next batch."""
 
     row: dict[str, Any]
-    outcome: str
-    article_id: int | None
-    links: Links | None
+    links: Links
     cause: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the write transaction finds stored under a key."""
+
+    article_id: int
+    content_hash: str | None
+    lists: tuple[str | None, ...]  # authors, tags, images as stored (JSON text)
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """An archived article's dates and its latest fetch: enough to decide whether to fetch it
+    again (the incremental crawl)."""
+
+    published: str | None
+    first_seen: str | None
+    last_seen: str | None
+    last_fetched_at: str | None
+    headers: dict[str, str]
 
 
 @dataclass
@@ -238,15 +297,18 @@ class StoredPage:
 class Archive:
     """Batched writer and reader of the archive. Use as a context manager, or call close().
 
-    `store` tells at once whether an article is new, updated or unchanged (one indexed lookup);
-    the rows themselves are written by `flush`, one transaction per `batch_size` articles.
+    `store` queues an article and tells what it expects (new, updated or unchanged, from one
+    indexed lookup); `flush` writes the batch, one transaction per `batch_size` articles, and
+    decides the outcomes inside it, so they are what the archive really did even when another
+    writer stored the same URLs meanwhile (`take_outcomes`).
     """
 
     def __init__(self, path: str | os.PathLike | None = None, batch_size: int = 200, *,
-                 readonly: bool = False):
+                 readonly: bool = False, busy_timeout: float = BUSY_TIMEOUT_S):
         self.path = db_path(path)
         self.batch_size = max(1, batch_size)
         self.readonly = readonly
+        self.busy_timeout = busy_timeout
         self.db = self._connect()
         self.conn = self.db.conn
         # No implicit transactions: a statement outside transaction() (a caller's own write
@@ -255,17 +317,34 @@ class Archive:
         self.run_id: int | None = None
         self._pending: dict[str, Pending] = {}
         self._pages: list[tuple[str, dict[str, Any]]] = []
+        self._outcomes: Counter[str] = Counter()
+        self._flush_at = self.batch_size  # queued articles that make a batch worth writing
         self._name_ids: dict[str, dict[str, int]] = {"authors": {}, "tags": {}}
         self._known_portals: set[str] = set()
         self._compressor = zstandard.ZstdCompressor(level=3)
         self._decompressor = zstandard.ZstdDecompressor()
         if not readonly:
             try:
-                migrate(self.db)
-                self.sync_portals()
+                self._upgrade()
             except sqlite3.DatabaseError as exc:
                 self.db.close()
+                if is_busy(exc):
+                    raise
                 raise archive_error(self.path, exc) from None
+            except BaseException:
+                self.db.close()
+                raise
+
+    def _upgrade(self) -> None:
+        """Migrate the schema and sync the portals; both write (take the lock) only if needed."""
+        try:
+            migrate(self.db)
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise ArchiveBusy(f"{self.path} needs upgrading and is locked by another "
+                                  f"writer: {exc}") from exc
+            raise
+        self.sync_portals()
 
     def _connect(self) -> sqlite_utils.Database:
         try:
@@ -274,6 +353,7 @@ class Archive:
             raise archive_error(self.path, exc) from None
 
     def _open(self) -> sqlite_utils.Database:
+        # check_same_thread=False: a crawl writes from one thread of its own (one at a time).
         if self.readonly:
             if not self.path.is_file():
                 raise ArchiveError(f"no archive at {self.path}")
@@ -291,14 +371,17 @@ class Archive:
                                                   if version < SCHEMA_VERSION else ""))
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite_utils.Database(self.path)
+            db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
             if schema_version(db) == 0 and db.table_names():  # before WAL changes the file
                 db.close()
                 raise not_an_archive(self.path)
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")  # durable across a crash of the process
-        for pragma in ("foreign_keys = ON", f"busy_timeout = {BUSY_TIMEOUT_MS}",
-                       "cache_size = -65536"):
+            # Checkpoint every ~40 MB of WAL rather than 4 MB: pages a few batches in a row
+            # rewrite (index and search-index pages) are copied to the database once.
+            db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        for pragma in ("foreign_keys = ON", f"busy_timeout = {int(self.busy_timeout * 1000)}",
+                       f"cache_size = -{CACHE_KIB}"):
             db.execute(f"PRAGMA {pragma}")
         return db
 
@@ -306,14 +389,14 @@ class Archive:
         """A read-only connection; in a folder we may not write to, where SQLite cannot make
         the WAL's shared-memory file, an immutable one (no writer of ours can be at work)."""
         uri = self.path.resolve().as_uri()
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master")
         except sqlite3.OperationalError as exc:
             conn.close()
             if "readonly" not in str(exc):
                 raise
-            return sqlite3.connect(f"{uri}?immutable=1", uri=True)
+            return sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
         return conn
 
     def __enter__(self) -> Archive:
@@ -324,18 +407,30 @@ class Archive:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it is in the archive afterwards, or none of it."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction: all of it is in the archive afterwards, or none of it.
+
+        BEGIN IMMEDIATE rather than sqlite-utils' `atomic()` (a deferred BEGIN): a batch reads
+        before it writes, and in WAL mode a deferred transaction that another writer overtook
+        meanwhile cannot take the write lock at all (SQLITE_BUSY_SNAPSHOT, no waiting). A
+        COMMIT that fails (disk full) rolls back like a failing body: either way the ids
+        remembered inside may name rows that do not exist, so they are forgotten.
+        """
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise ArchiveBusy(f"{self.path} is locked by another writer: {exc}") from exc
+            raise
         try:
             yield self.conn
+            self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            for cache in self._name_ids.values():  # ids handed out inside are gone again
+            for cache in self._name_ids.values():
                 cache.clear()
             self._known_portals.clear()
             raise
-        self.conn.execute("COMMIT")
 
     # -- portals and runs -------------------------------------------------------------------
 
@@ -419,7 +514,8 @@ class Archive:
     # -- writing ----------------------------------------------------------------------------
 
     def store(self, article: Article, *, cause: str = "crawl") -> str:
-        """Queue an article (and its raw pages); "new", "updated" or "unchanged".
+        """Queue an article (and its raw pages); "new", "updated" or "unchanged" as the archive
+        holds it now (the outcome written is decided by the flush: `take_outcomes`).
 
         "updated" means the content (title and body, by `content_hash`) changed: the stored
         version goes to `article_revisions`. Other fields are refreshed either way. A
@@ -433,22 +529,18 @@ class Archive:
         if not key:
             raise ValueError("an article needs a URL to be stored")
         if key in self._pending:  # a second version in one batch: keep the first as history
-            self.flush()
-        found = self.conn.execute(LOOKUP_SQL, (key,)).fetchone()
+            self._flush_unless_busy()  # (locked: the first one's raw page is still kept)
+        found = self.conn.execute(HASH_SQL, (key,)).fetchone()
         lists = normalized_lists(article)
-        row = self._row(article, key, cause, lists)
-        if found is None:
-            outcome = "new"
-        else:
-            outcome = "unchanged" if found[1] == article.content_hash else "updated"
-        same_lists = found is not None and tuple(found[2:]) == tuple(row[f] for f in LIST_FIELDS)
-        self._pending[key] = Pending(row, outcome, found[0] if found else None,
-                                     None if same_lists else Links.of(lists), cause)
+        self._pending[key] = Pending(self._row(article, key, cause, lists), Links.of(lists),
+                                     cause)
         self._pages.extend((key, self._page_row(page, part))
                            for part, page in enumerate(article.pages, start=1))
-        if len(self._pending) >= self.batch_size:
-            self.flush()
-        return outcome
+        if len(self._pending) >= self._flush_at:
+            self._flush_unless_busy()
+        if found is None:
+            return "new"
+        return "unchanged" if found[0] == article.content_hash else "updated"
 
     def _row(self, article: Article, key: str, cause: str, lists: dict[str, list[Any]]
              ) -> dict[str, Any]:
@@ -464,42 +556,91 @@ class Archive:
                 "headers": _json(page.headers), "encoding": "zstd", "part": part,
                 "body": self._compressor.compress(page.body)}
 
-    def flush(self) -> None:
-        """Write the queued articles and pages in one transaction."""
+    @property
+    def pending(self) -> int:
+        """Articles queued and not yet written."""
+        return len(self._pending)
+
+    def flush(self) -> Counter[str]:
+        """Write the queued articles and pages in one transaction; the batch's outcomes.
+
+        Raises ArchiveBusy (the batch kept, to be written by the next flush) when another
+        writer holds the lock for the whole busy timeout.
+        """
         if not self._pending and not self._pages:
-            return
+            return Counter()
         with self.transaction():
-            self._write_batch()
+            outcomes = self._write_batch()
         self._pending.clear()
         self._pages.clear()
+        self._flush_at = self.batch_size
+        self._outcomes.update(outcomes)
+        return outcomes
 
-    def _write_batch(self) -> None:
-        """Revisions, articles, links, pages. Revisions and links are written for every queued
-        article, not only those store() found changed or new: another writer (a second crawl,
-        `ingest`) may have stored the same URL since, and its version must become history too."""
+    def _flush_unless_busy(self) -> None:
+        """A full batch is written, or kept queued while another writer holds the lock and
+        tried again one batch later (each try waits the busy timeout), up to KEPT_BATCHES
+        batches: then ArchiveBusy, nothing lost, the queue still held."""
+        try:
+            self.flush()
+        except ArchiveBusy as exc:
+            if len(self._pending) >= KEPT_BATCHES * self.batch_size:
+                raise
+            self._flush_at = len(self._pending) + self.batch_size
+            logger.warning("%s; %d articles kept queued for the next try", exc, self.pending)
+
+    def take_outcomes(self) -> Counter[str]:
+        """The outcomes written since the last call: what the archive really did."""
+        taken, self._outcomes = self._outcomes, Counter()
+        return taken
+
+    def _write_batch(self) -> Counter[str]:
+        """Revisions, articles, links, pages, from what the transaction finds stored (another
+        writer, a second crawl or `ingest`, may have stored the same URLs since store())."""
         pending = self._pending
         self._ensure_portals({p.row["portal"] for p in pending.values()})
+        found = self._found(sorted(pending))
+        ids = {key: f.article_id for key, f in found.items()}
+        ids.update(zip((k for k in pending if k not in found), itertools.count(self._next_id())))
+        outcomes = {k: self._outcome(found.get(k), p) for k, p in pending.items()}
         replaced_at = now_iso()
         self.conn.executemany(REVISION_SQL, [
-            {"canonical_url": key, "content_hash": p.row["content_hash"], "cause": p.cause,
-             "replaced_at": replaced_at} for key, p in pending.items()])
-        self.conn.executemany(UPSERT_SQL, [p.row for p in pending.values()])
-        ids = self._article_ids()
-        relinked = [(ids[k], p.links) for k, p in pending.items() if p.links]
-        self._write_links(stale=[aid for aid, _ in relinked], links=relinked)
+            {"article": f.article_id, "cause": pending[k].cause, "replaced_at": replaced_at}
+            for k, f in found.items() if outcomes[k] == "updated"])
+        self.conn.executemany(INSERT_SQL, [{**p.row, "id": ids[k]} for k, p in pending.items()
+                                           if k not in found])
+        self.conn.executemany(UPDATE_SQL, [{**pending[k].row, "id": f.article_id}
+                                           for k, f in found.items()])
+        self._write_links(
+            stale=[f.article_id for k, f in found.items() if self._relinked(f, pending[k])],
+            links=[(ids[k], p.links) for k, p in pending.items()
+                   if k not in found or self._relinked(found[k], p)])
         self.conn.executemany(PAGE_SQL, [{**page, "article": ids[key], "run": self.run_id}
                                          for key, page in self._pages])
+        return Counter(outcomes.values())
 
-    def _article_ids(self) -> dict[str, int]:
-        """Ids of the batch's articles: known from store()'s lookup, or one query for the new."""
-        ids = {k: p.article_id for k, p in self._pending.items() if p.article_id is not None}
-        new = [k for k in self._pending if k not in ids]
-        for start in range(0, len(new), IN_CHUNK):
-            chunk = new[start:start + IN_CHUNK]
-            ids.update((url, aid) for aid, url in self.conn.execute(
-                "SELECT id, canonical_url FROM articles WHERE canonical_url IN "
-                f"({', '.join('?' * len(chunk))})", chunk))
-        return ids
+    @staticmethod
+    def _outcome(found: Found | None, pending: Pending) -> str:
+        if found is None:
+            return "new"
+        return "unchanged" if found.content_hash == pending.row["content_hash"] else "updated"
+
+    @staticmethod
+    def _relinked(found: Found, pending: Pending) -> bool:
+        return found.lists != tuple(pending.row[f] for f in LIST_FIELDS)
+
+    def _found(self, keys: list[str]) -> dict[str, Found]:
+        """The stored articles among `keys`, looked up in index order."""
+        found = {}
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start:start + IN_CHUNK]
+            for key, aid, content_hash, *lists in self.conn.execute(
+                    FOUND_SQL.format(", ".join("?" * len(chunk))), chunk):
+                found[key] = Found(aid, content_hash, tuple(lists))
+        return found
+
+    def _next_id(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
 
     def _write_links(self, stale: list[int], links: list[tuple[int, Links]]) -> None:
         """Authors, tags and images of the articles whose lists are new or changed."""
@@ -533,9 +674,10 @@ class Archive:
                     f"({', '.join('?' * len(chunk))})", chunk))
         return {n: cache[n] for n in names}
 
-    def close(self) -> None:
+    def close(self, *, write_pending: bool = True) -> None:
+        """Write what is queued (unless told the caller already tried), then close."""
         try:
-            if not self.readonly:
+            if write_pending and not self.readonly:
                 self.flush()
         finally:
             self.db.close()
@@ -549,6 +691,20 @@ class Archive:
         """The stored article (lists decoded), or None."""
         rows = list(self.db["articles"].rows_where("canonical_url = ?", [canonical_url]))
         return decode_lists(rows[0]) if rows else None
+
+    def fetch_record(self, key: str) -> FetchRecord | None:
+        """The article stored under `key` (`newscrawler.page.archive_key`) or asked for by it
+        (its `url`), its dates and its latest raw page's fetch, or None."""
+        row = self.conn.execute(FETCH_RECORD_SQL, {"key": key}).fetchone()
+        if row is None:
+            return None
+        published, first_seen, last_seen, fetched_at, headers = row
+        try:
+            decoded = json.loads(headers) if headers else {}
+        except ValueError:
+            decoded = {}
+        return FetchRecord(published, first_seen, last_seen, fetched_at,
+                           decoded if isinstance(decoded, dict) else {})
 
     def revisions(self, canonical_url: str) -> list[dict[str, Any]]:
         """The versions an article had before its current one, oldest first."""
@@ -594,10 +750,8 @@ class Archive:
         if any(key == canonical_url and page["url"] == page_url
                and page["fetched_at"] == fetched_at for key, page in self._pages):
             return True
-        return self.conn.execute(
-            "SELECT 1 FROM pages p JOIN articles a ON a.id = p.article "
-            "WHERE a.canonical_url = ? AND p.fetched_at = ? AND p.url = ?",
-            (canonical_url, fetched_at, page_url)).fetchone() is not None
+        return self.conn.execute(PAGE_STORED_SQL, (canonical_url, page_url, fetched_at)
+                                 ).fetchone() is not None
 
     def iter_pages(self, portal: str | None = None, since: str | None = None,
                    until: str | None = None) -> Iterator[RawPage]:
