@@ -35,11 +35,23 @@ from zoneinfo import ZoneInfo
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    CloseSpider,
+    DontCloseSpider,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import sitemap_urls_from_robots
+from twisted.internet import error as net
+from twisted.internet.defer import TimeoutError as DeferredTimeoutError
 from twisted.python.failure import Failure
+from twisted.web.client import ResponseFailed
 
 from newscrawler.addresses import join_url, url_host
 from newscrawler.extract.links import feed_links, is_feed, next_page_url, page_links
@@ -52,16 +64,16 @@ from newscrawler.urls import clean_url, home_origin
 logger = logging.getLogger(__name__)
 
 KEPT_HEADERS = ("Content-Type", "Date", "Last-Modified", "ETag", "Content-Language")
-# Failures by exception class name (Scrapy's download errors and Twisted's), for the stats.
-FAILURE_REASONS = {
-    "DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "UserTimeoutError": "timeout",
-    "CannotResolveHostError": "dns", "DNSLookupError": "dns",
-    "DownloadConnectionRefusedError": "connection_refused",
-    "ConnectionRefusedError": "connection_refused",
-    "ResponseDataLossError": "truncated", "_DataLoss": "truncated",
-    "ConnectionLost": "connection_lost", "ConnectionDone": "connection_lost",
-    "ResponseFailed": "connection_lost", "DownloadFailedError": "download_failed",
-}
+# Failures by exception type (Scrapy's download errors and Twisted's), for the stats; the
+# first type that matches names the reason.
+FAILURE_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((DownloadTimeoutError, net.TimeoutError, DeferredTimeoutError), "timeout"),
+    ((CannotResolveHostError, net.DNSLookupError), "dns"),
+    ((DownloadConnectionRefusedError, net.ConnectionRefusedError), "connection_refused"),
+    ((ResponseDataLossError,), "truncated"),
+    ((net.ConnectionLost, net.ConnectionDone, ResponseFailed), "connection_lost"),
+    ((DownloadFailedError,), "download_failed"),
+)
 
 
 class SkipRequest(IgnoreRequest):
@@ -84,11 +96,13 @@ def failure_reason(failure: Failure) -> str | None:
         return None if "robots.txt" in text else "ignored"
     if "larger than download max size" in str(exc):
         return "too_large"  # DOWNLOAD_MAXSIZE cancelled it: not a network fault
-    name = type(exc).__name__
     reasons = getattr(exc, "reasons", None)  # Twisted's ResponseFailed wraps the cause
     if reasons:
-        name = type(reasons[0].value).__name__
-    return FAILURE_REASONS.get(name, re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
+        exc = reasons[0].value
+    for types, reason in FAILURE_REASONS:
+        if isinstance(exc, types):
+            return reason
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()  # counted, by name
 
 
 def _revisits(request: Request | None) -> bool:
