@@ -482,8 +482,9 @@ class Archive:
             values["outcome"] = worst([o for o in (row.get("outcome"), report.outcome)
                                        if o] if shared else [report.outcome])
             self.db["crawl_runs"].update(run_id, values)
-            self.db["crawl_portal_runs"].upsert(_portal_run_row(run_id, report),
-                                                pk=("run", "portal"))
+            if report.portal:  # an ingest of web archives is a run of no one portal
+                self.db["crawl_portal_runs"].upsert(_portal_run_row(run_id, report),
+                                                    pk=("run", "portal"))
         if self.run_id == run_id:
             self.run_id = None
 
