@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -323,9 +323,13 @@ def owning_domain(host: str, domains: Iterable[str]) -> str | None:
 
 def portal_for_url(url: str) -> Portal | None:
     """The described portal whose domains own the URL's host (longest domain wins)."""
-    host = url_host(url)
+    return _portal_for_host(portals_dir(), url_host(url))
+
+
+@lru_cache(maxsize=65_536)  # asked several times per page; bounded for crawls of many hosts
+def _portal_for_host(directory: Path, host: str) -> Portal | None:
     owners = {}
-    for portal in load_portals().values():
+    for portal in load_portals(directory).values():
         domain = owning_domain(host, portal.domains)
         if domain is not None:
             owners[domain] = portal
